@@ -1,0 +1,42 @@
+# stakenet developer commands. `make demo` and `make test` work on a fresh machine: they create
+# .venv, install stakenet with its dev extras, and (for tests) the browser and the Neo4j test server.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NEO4J_PORT ?= 7687
+export NEO4J_TEST_URI ?= bolt://127.0.0.1:$(NEO4J_PORT)
+
+.PHONY: install demo test lint pytest bench browser neo4j neo4j-stop clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/stakenet --db out/demo.db demo --out out
+
+lint: install
+	$(BIN)/ruff check graph viz tests bench
+	$(BIN)/mypy graph viz
+
+# Headless Chromium for the browser tests, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+pytest: install
+	$(BIN)/pytest
+
+test: install browser lint
+	$(MAKE) neo4j
+	$(BIN)/pytest; rc=$$?; $(MAKE) neo4j-stop; exit $$rc
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""The ``stakenet`` command line: thin click commands over the library.
+
+Each command parses options, calls one library function and prints its result. The store is
+selected once by the group (embedded by default, Neo4j when a URI is given), opened lazily by
+``get_store`` and closed when the command ends. Library errors (StakenetError) become one-line
+``Error: ...`` messages with exit code 1. This is the edge of the application: it is the one
+module under graph/ allowed to import viz/ (lazily, inside the view commands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph import __version__
+from graph.errors import StakenetError
+
+
+@dataclass
+class StoreConfig:
+    """How to reach the store; filled by the group's options."""
+
+    db: Path
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str | None
+    neo4j_database: str | None
+    store: Any = None
+
+    @property
+    def kind(self) -> str:
+        return "neo4j" if self.neo4j_uri else "embedded"
+
+    def describe(self) -> str:
+        return f"Neo4j at {self.neo4j_uri}" if self.neo4j_uri else f"embedded database {self.db}"
+
+
+class StakenetGroup(click.Group):
+    """A group that turns library errors into click's one-line errors (no tracebacks)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StakenetError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def get_store(ctx: click.Context) -> Any:
+    """The selected store, opened once per command and closed when the command ends."""
+    cfg: StoreConfig = ctx.find_object(StoreConfig)
+    if cfg.store is not None:
+        return cfg.store
+    root = ctx.find_root()
+    if cfg.neo4j_uri:
+        from graph.store import neo4j as neo4j_store
+
+        driver = neo4j_store.connect(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password)
+        root.call_on_close(driver.close)
+        store: Any = neo4j_store.Neo4jStore(driver, database=cfg.neo4j_database)
+    else:
+        from graph.store.embedded import EmbeddedStore, open_database
+
+        conn = open_database(cfg.db)
+        root.call_on_close(conn.close)
+        store = EmbeddedStore(conn)
+    store.ensure_schema()
+    cfg.store = store
+    return store
+
+
+@click.group(cls=StakenetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stakenet")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default="stakenet.db",
+    show_default=True,
+    envvar="STAKENET_DB",
+    show_envvar=True,
+    help="Embedded database file (the default store).",
+)
+@click.option("--neo4j-uri", envvar="NEO4J_URI", show_envvar=True, help="Use Neo4j at this URI instead of --db.")
+@click.option("--neo4j-user", envvar="NEO4J_USER", show_envvar=True, default="neo4j", show_default=True)
+@click.option("--neo4j-password", envvar="NEO4J_PASSWORD", show_envvar=True, help="Never logged or printed.")
+@click.option("--neo4j-database", envvar="NEO4J_DATABASE", show_envvar=True, help="Neo4j database name (default: the server's).")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db: Path,
+    neo4j_uri: str | None,
+    neo4j_user: str,
+    neo4j_password: str | None,
+    neo4j_database: str | None,
+) -> None:
+    """stakenet: the public-money stakeholder network (EU funding + procurement) as one graph.
+
+    \b
+    Example:
+      stakenet demo --out out
+      stakenet --db region.db load upphandling awards.csv --value-file values.csv
+      NEO4J_URI=neo4j://localhost:7687 NEO4J_PASSWORD=... stakenet analyze
+    """
+    ctx.obj = StoreConfig(db, neo4j_uri, neo4j_user, neo4j_password, neo4j_database)

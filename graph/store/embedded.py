@@ -1,0 +1,383 @@
+"""The embedded default store on LadybugDB: a database file on disk, no server.
+
+DDL comes from graph/model.py. Loads are idempotent upserts done per batch in one transaction:
+records are de-duplicated by identity, the batch asks the database which of them exist already
+(``LOAD FROM`` an Arrow table joined on the primary key), new ones go in through ``COPY FROM`` (the
+bulk path) and existing ones are updated through ``LOAD FROM ... MATCH ... WHERE ... SET`` (never the
+comma form ``MATCH (a {..}), (b {..})``, which is pathologically slow on this engine). Known values
+are never overwritten with unknown ones (``coalesce``), and ``source`` accumulates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+
+from graph.errors import SchemaError, StoreError
+from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
+from graph.records import Node, Record, Rel, validate
+from graph.store import Counts, LoadStats
+
+DEFAULT_BATCH_SIZE = 200_000
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "STRING[]": pa.list_(pa.string()),
+}
+
+
+def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> ladybug.Connection:
+    """Open (or create) the database file at ``path`` and return a connection.
+
+    Raises StoreError with what to do when the path is a directory, cannot be created, or is not
+    a LadybugDB database.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise StoreError(
+            f"--db {p} is a directory; the embedded store keeps its database in one file. "
+            f"Give a file path such as {p / 'stakenet.db'}."
+        )
+    if not p.parent.exists():
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for --db {p}: {exc.strerror}") from exc
+    if p.exists() and p.stat().st_size > 0:
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+        # A LadybugDB file starts with binary pages; a text file (CSV, JSON, ...) is a user mistake.
+        if head and b"\x00" not in head:
+            raise StoreError(
+                f"--db {p} is a file that is not a stakenet database. Give another path, "
+                "or move the file away."
+            )
+    try:
+        db = ladybug.Database(str(p), read_only=read_only)
+        return ladybug.Connection(db)
+    except RuntimeError as exc:
+        raise StoreError(f"cannot open the embedded database at {p}: {exc}. Is it another program's file?") from exc
+
+
+def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    arrays = []
+    for name, type_ in columns:
+        values = [r.get(name) for r in rows]
+        if type_ == "DOUBLE":
+            values = [float(v) if v is not None else None for v in values]
+        arrays.append(pa.array(values, type=_ARROW_TYPES[type_]))
+    return pa.Table.from_arrays(arrays, names=[c for c, _ in columns])
+
+
+def _merge_into(old: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Fold ``new`` into ``old`` the way the database does: known values win, sources accumulate."""
+    for k, v in new.items():
+        if v is None:
+            continue
+        if k == "source" and old.get("source") and v not in old["source"].split(";"):
+            old["source"] = old["source"] + ";" + v
+        elif k == "aliases" and old.get("aliases"):
+            old["aliases"] = list(dict.fromkeys([*old["aliases"], *v]))
+        else:
+            old[k] = v
+
+
+def _set_clause(var: str, props: Iterable[tuple[str, str]]) -> str:
+    parts = []
+    for name, type_ in props:
+        if name == "source":
+            parts.append(
+                f"{var}.source = CASE WHEN source IS NULL THEN {var}.source "
+                f"WHEN {var}.source IS NULL THEN source "
+                f"WHEN (';' + {var}.source + ';') CONTAINS (';' + source + ';') THEN {var}.source "
+                f"ELSE {var}.source + ';' + source END"
+            )
+        elif type_ == "STRING[]":
+            parts.append(
+                f"{var}.{name} = CASE WHEN {name} IS NULL THEN {var}.{name} WHEN {var}.{name} IS NULL THEN {name} "
+                f"ELSE list_distinct(list_concat({var}.{name}, {name})) END"
+            )
+        else:
+            parts.append(f"{var}.{name} = coalesce({name}, {var}.{name})")
+    return ", ".join(parts)
+
+
+class EmbeddedStore:
+    """The stakenet graph in a LadybugDB database, handed an open connection.
+
+    >>> import tempfile, os
+    >>> store = EmbeddedStore(open_database(os.path.join(tempfile.mkdtemp(), "g.db")))
+    >>> store.ensure_schema()
+    >>> stats = store.load([Node("Fund", {"code": "ERDF", "source": "demo"})])
+    >>> (stats.nodes_created, store.counts().nodes["Fund"])
+    (1, 1)
+    """
+
+    dialect = "embedded"
+
+    def __init__(self, conn: ladybug.Connection) -> None:
+        self.conn = conn
+
+    # -- schema -----------------------------------------------------------------------------
+    def _tables(self) -> dict[str, str]:
+        res = self.conn.execute("CALL show_tables() RETURN name, type")
+        return {name: type_ for name, type_ in res.get_all()}
+
+    def _columns(self, table: str) -> set[str]:
+        res = self.conn.execute(f"CALL table_info('{table}') RETURN name")
+        return {row[0] for row in res.get_all()}
+
+    def ensure_schema(self) -> None:
+        """Create missing tables and columns from graph/model.py; refuse another schema version."""
+        tables = self._tables()
+        known = set(NODE_TYPES) | set(REL_TYPES)
+        if tables:
+            stray = sorted(set(tables) - known)
+            if "Meta" not in tables or stray:
+                raise SchemaError(
+                    "this database was not made by stakenet (tables: "
+                    f"{', '.join(sorted(tables))}). Use another --db path."
+                )
+            res = self.conn.execute("MATCH (m:Meta) WHERE m.key = 'schema_version' RETURN m.value")
+            found = res.get_all()
+            version = found[0][0] if found else None
+            if version != str(SCHEMA_VERSION):
+                raise SchemaError(
+                    f"this database has stakenet schema version {version}, this stakenet uses "
+                    f"{SCHEMA_VERSION}. Use a new --db path and load again (loads are repeatable)."
+                )
+        for nt in NODE_TYPES.values():
+            if nt.label not in tables:
+                cols = ", ".join(f"{p.name} {p.type}" for p in nt.props)
+                self.conn.execute(f"CREATE NODE TABLE {nt.label}({cols}, PRIMARY KEY({nt.key}))")
+            else:
+                have = self._columns(nt.label)
+                for p in nt.props:
+                    if p.name not in have:
+                        self.conn.execute(f"ALTER TABLE {nt.label} ADD {p.name} {p.type}")
+        for rt in REL_TYPES.values():
+            if rt.type not in tables:
+                pairs = ", ".join(f"FROM {a} TO {b}" for a, b in rt.pairs)
+                cols = "".join(f", {p.name} {p.type}" for p in rt.props)
+                self.conn.execute(f"CREATE REL TABLE {rt.type}({pairs}{cols})")
+            else:
+                have = self._columns(rt.type)
+                for p in rt.props:
+                    if p.name not in have:
+                        self.conn.execute(f"ALTER TABLE {rt.type} ADD {p.name} {p.type}")
+        if not tables:
+            self.conn.execute(
+                "MERGE (m:Meta {key: 'schema_version'}) SET m.value = $v", {"v": str(SCHEMA_VERSION)}
+            )
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(
+        self,
+        records: Iterable[Record],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadStats:
+        """Upsert ``records`` in batches; reloading the same records changes nothing.
+
+        Nodes of a batch are written before its relationships, so a source may yield a
+        relationship right after its endpoints. A relationship whose endpoint exists neither in
+        the database nor earlier in the stream raises StoreError naming the batch and the record.
+        """
+        if batch_size < 1:
+            raise StoreError("batch size must be at least 1")
+        stats = LoadStats()
+        batch: list[Record] = []
+        number = 0
+        for record in records:
+            batch.append(record)
+            if len(batch) >= batch_size:
+                number += 1
+                stats.add(self._load_batch(batch, number))
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            number += 1
+            stats.add(self._load_batch(batch, number))
+            if progress:
+                progress(len(batch))
+        return stats
+
+    def _load_batch(self, batch: Sequence[Record], number: int) -> LoadStats:
+        stats = LoadStats(records=len(batch), batches=1)
+        nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+        for record in batch:
+            try:
+                validate(record)
+            except SchemaError as exc:
+                raise StoreError(f"batch {number}: {exc} (record {record!r})") from exc
+            if isinstance(record, Node):
+                slot = nodes[record.label].setdefault(record.key, {})
+                _merge_into(slot, record.props)
+            else:
+                rt = REL_TYPES[record.type]
+                key_values = tuple(record.props.get(k) or "" for k in rt.key)
+                ident = (record.src[1], record.dst[1], *key_values)
+                slot = rels[(record.type, record.src[0], record.dst[0])].setdefault(ident, {})
+                _merge_into(slot, record.props)
+                for k, v in zip(rt.key, key_values):
+                    slot[k] = v
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            for label, by_key in nodes.items():
+                created, updated = self._upsert_nodes(NODE_TYPES[label], by_key)
+                stats.nodes_created += created
+                stats.nodes_updated += updated
+            for (type_, src_label, dst_label), by_ident in rels.items():
+                created, updated = self._upsert_rels(REL_TYPES[type_], src_label, dst_label, by_ident, number)
+                stats.rels_created += created
+                stats.rels_updated += updated
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return stats
+
+    def _existing_keys(self, label: str, key: str, keys: Sequence[str]) -> set[str]:
+        probe = pa.table({"k": pa.array(keys, type=pa.string())})
+        res = self.conn.execute(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})
+        return {row[0] for row in res.get_all()}
+
+    def _upsert_nodes(self, nt: NodeType, by_key: dict[str, dict[str, Any]]) -> tuple[int, int]:
+        for k, props in by_key.items():
+            props[nt.key] = k
+        existing = self._existing_keys(nt.label, nt.key, list(by_key))
+        new_rows = [p for k, p in by_key.items() if k not in existing]
+        old_rows = [p for k, p in by_key.items() if k in existing]
+        columns = [(p.name, p.type) for p in nt.props]
+        if new_rows:
+            table = _arrow_table(columns, new_rows)
+            self.conn.execute(f"COPY {nt.label} FROM $tbl", {"tbl": table})
+        if old_rows:
+            present = {name for row in old_rows for name in row}
+            cols = [(n, t) for n, t in columns if n in present]
+            table = _arrow_table(cols, old_rows)
+            sets = _set_clause("n", [(n, t) for n, t in cols if n != nt.key])
+            if sets:
+                self.conn.execute(
+                    f"LOAD FROM $tbl MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}", {"tbl": table}
+                )
+        return len(new_rows), len(old_rows)
+
+    def _upsert_rels(
+        self,
+        rt: RelType,
+        src_label: str,
+        dst_label: str,
+        by_ident: dict[tuple[Any, ...], dict[str, Any]],
+        number: int,
+    ) -> tuple[int, int]:
+        src_nt, dst_nt = NODE_TYPES[src_label], NODE_TYPES[dst_label]
+        for end_label, end_nt, pos in ((src_label, src_nt, 0), (dst_label, dst_nt, 1)):
+            wanted = sorted({ident[pos] for ident in by_ident})
+            found = self._existing_keys(end_label, end_nt.key, wanted)
+            missing = [k for k in wanted if k not in found]
+            if missing:
+                example = next(i for i in by_ident if i[pos] == missing[0])
+                raise StoreError(
+                    f"batch {number}: {rt.type} from {src_label} {example[0]!r} to {dst_label} {example[1]!r}: "
+                    f"{end_label} {missing[0]!r} does not exist ({len(missing)} missing {end_label} endpoints in "
+                    "this batch). A source must yield a node before relationships that use it."
+                )
+        key_cols = list(rt.key)
+        probe_cols = {"s": [i[0] for i in by_ident], "d": [i[1] for i in by_ident]}
+        for n, k in enumerate(key_cols):
+            probe_cols[k] = [i[2 + n] for i in by_ident]
+        probe = pa.table({c: pa.array(v, type=pa.string()) for c, v in probe_cols.items()})
+        where = "".join(f" AND e.{k} = {k}" for k in key_cols)
+        res = self.conn.execute(
+            f"LOAD FROM $probe MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
+            f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} RETURN s, d{''.join(', ' + k for k in key_cols)}",
+            {"probe": probe},
+        )
+        existing = {tuple(row) for row in res.get_all()}
+        new = [(i, p) for i, p in by_ident.items() if i not in existing]
+        old = [(i, p) for i, p in by_ident.items() if i in existing]
+        columns = [(p.name, p.type) for p in rt.props]
+        if new:
+            rows = [{"from": i[0], "to": i[1], **p} for i, p in new]
+            table = _arrow_table([("from", "STRING"), ("to", "STRING"), *columns], rows)
+            options = f" (from='{src_label}', to='{dst_label}')" if len(rt.pairs) > 1 else ""
+            self.conn.execute(f"COPY {rt.type} FROM $tbl{options}", {"tbl": table})
+        if old:
+            rows = [{"s": i[0], "d": i[1], **p} for i, p in old]
+            present = {name for _, p in old for name in p}
+            cols = [(n, t) for n, t in columns if n in present and n not in key_cols]
+            if cols:
+                table = _arrow_table([("s", "STRING"), ("d", "STRING"), *[(k, "STRING") for k in key_cols], *cols], rows)
+                self.conn.execute(
+                    f"LOAD FROM $tbl MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
+                    f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} SET {_set_clause('e', cols)}",
+                    {"tbl": table},
+                )
+        return len(new), len(old)
+
+    # -- reading and writing back ----------------------------------------------------------
+    def _execute(self, cypher: str, params: Mapping[str, Any] | None) -> Any:
+        try:
+            return self.conn.execute(cypher, dict(params or {}))
+        except RuntimeError as exc:
+            raise StoreError(f"embedded query failed: {exc}") from exc
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
+        res = self._execute(cypher, params)
+        names = res.get_column_names()
+        return [dict(zip(names, row)) for row in res.get_all()]
+
+    def rows(self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000) -> Iterator[tuple[Any, ...]]:
+        """Stream the rows of ``cypher`` as tuples, a chunk at a time (for large projections)."""
+        res = self._execute(cypher, params)
+        if not res.has_next():
+            return
+        table = res.get_as_arrow(chunk)
+        for batch in table.to_batches():
+            columns = [col.to_pylist() for col in batch.columns]
+            yield from zip(*columns)
+
+    def write_properties(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Set properties on existing ``label`` nodes; each row holds the key and the values.
+
+        Values are written as given (``None`` clears), so metrics of an earlier run do not linger.
+        """
+        nt = NODE_TYPES[label]
+        if not rows:
+            return 0
+        names = [n for n in nt.prop_names if n != nt.key and any(n in r for r in rows)]
+        unknown = {n for r in rows for n in r} - set(nt.prop_names)
+        if unknown:
+            raise SchemaError(f"{label} has no properties {sorted(unknown)} in graph/model.py")
+        cols = [(nt.key, "STRING")] + [(n, nt.prop(n).type) for n in names]
+        table = _arrow_table(cols, rows)
+        sets = ", ".join(f"n.{n} = {n}" for n in names)
+        res = self._execute(
+            f"LOAD FROM $tbl MATCH (n:{label}) WHERE n.{nt.key} = {nt.key} SET {sets} RETURN count(*)", {"tbl": table}
+        )
+        return int(res.get_all()[0][0])
+
+    def counts(self) -> Counts:
+        """Nodes per label and relationships per type."""
+        counts = Counts()
+        for label in NODE_TYPES:
+            if label == "Meta":
+                continue
+            counts.nodes[label] = int(self.conn.execute(f"MATCH (n:{label}) RETURN count(*)").get_all()[0][0])
+        for type_ in REL_TYPES:
+            counts.rels[type_] = int(self.conn.execute(f"MATCH ()-[e:{type_}]->() RETURN count(*)").get_all()[0][0])
+        return counts
