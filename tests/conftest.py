@@ -29,3 +29,34 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real data folder {SHARED_DATA} is missing; set STAKENET_SHARED_DATA or restore ../shared/data")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright, one per session.
+
+    Fails (never skips) with what to do when Chromium or playwright is missing. Pair it with
+    ``browser.PageLog`` (tests/browser.py) to check requests and console errors.
+    """
+    from browser import launch_chromium, missing_chromium_message
+
+    problem = missing_chromium_message()
+    if problem:
+        pytest.fail(problem)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the python package playwright is missing: run `make install` (it is in the dev extra)")
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (own context: no shared cache or storage) in the session's headless Chromium."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
