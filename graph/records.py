@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from graph.errors import SchemaError
 from graph.model import NODE_TYPES, REL_TYPES, node_type, rel_type
@@ -52,7 +52,7 @@ class Rel:
     props: Mapping[str, Any] = field(default_factory=dict)
 
 
-Record = Union[Node, Rel]
+Record = Node | Rel
 
 
 def _check_props(owner: str, props: Mapping[str, Any], schema_props: dict[str, str]) -> None:

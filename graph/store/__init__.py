@@ -26,7 +26,7 @@ class LoadStats:
     records: int = 0
     batches: int = 0
 
-    def add(self, other: "LoadStats") -> None:
+    def add(self, other: LoadStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, Rel, validate
+from graph.records import Node, Record, validate
 from graph.store import Counts, LoadStats
 
 DEFAULT_BATCH_SIZE = 200_000
