@@ -50,12 +50,13 @@ class StakenetGroup(click.Group):
 
 def get_store(ctx: click.Context) -> Any:
     """The selected store, opened once per command and closed when the command ends."""
-    cfg: StoreConfig = ctx.find_object(StoreConfig)
+    cfg = ctx.find_object(StoreConfig)
+    assert cfg is not None, "the stakenet group sets up the store configuration"
     if cfg.store is not None:
         return cfg.store
     root = ctx.find_root()
     if cfg.neo4j_uri:
-        from graph.store import neo4j as neo4j_store
+        from graph.store import neo4j as neo4j_store  # type: ignore[attr-defined,unused-ignore]
 
         driver = neo4j_store.connect(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password)
         root.call_on_close(driver.close)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graph.errors import SchemaError
 from graph.model import NODE_TYPES, REL_TYPES, node_type, rel_type
@@ -66,7 +66,7 @@ def _check_props(owner: str, props: Mapping[str, Any], schema_props: dict[str, s
             raise SchemaError(f"{owner}: property {name!r} should be {want}, got a boolean")
         if not isinstance(value, _PY_TYPES[want]):
             raise SchemaError(f"{owner}: property {name!r} should be {want}, got {type(value).__name__} {value!r}")
-        if want == "STRING[]" and not all(isinstance(v, str) for v in value):
+        if want == "STRING[]" and not all(isinstance(v, str) for v in cast(list[Any], value)):
             raise SchemaError(f"{owner}: property {name!r} should be a list of strings")
 
 

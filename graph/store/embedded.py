@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ladybug
 import pyarrow as pa
@@ -127,14 +127,18 @@ class EmbeddedStore:
     def __init__(self, conn: ladybug.Connection) -> None:
         self.conn = conn
 
+    def _all(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        """Every row of one statement, as lists (internal queries; errors propagate as they are)."""
+        res = self.conn.execute(cypher, dict(params or {}))
+        assert not isinstance(res, list)
+        return cast(list[list[Any]], res.get_all())
+
     # -- schema -----------------------------------------------------------------------------
     def _tables(self) -> dict[str, str]:
-        res = self.conn.execute("CALL show_tables() RETURN name, type")
-        return {name: type_ for name, type_ in res.get_all()}
+        return {name: type_ for name, type_ in self._all("CALL show_tables() RETURN name, type")}
 
     def _columns(self, table: str) -> set[str]:
-        res = self.conn.execute(f"CALL table_info('{table}') RETURN name")
-        return {row[0] for row in res.get_all()}
+        return {row[0] for row in self._all(f"CALL table_info('{table}') RETURN name")}
 
     def ensure_schema(self) -> None:
         """Create missing tables and columns from graph/model.py; refuse another schema version."""
@@ -147,8 +151,7 @@ class EmbeddedStore:
                     "this database was not made by stakenet (tables: "
                     f"{', '.join(sorted(tables))}). Use another --db path."
                 )
-            res = self.conn.execute("MATCH (m:Meta) WHERE m.key = 'schema_version' RETURN m.value")
-            found = res.get_all()
+            found = self._all("MATCH (m:Meta) WHERE m.key = 'schema_version' RETURN m.value")
             version = found[0][0] if found else None
             if version != str(SCHEMA_VERSION):
                 raise SchemaError(
@@ -251,8 +254,7 @@ class EmbeddedStore:
 
     def _existing_keys(self, label: str, key: str, keys: Sequence[str]) -> set[str]:
         probe = pa.table({"k": pa.array(keys, type=pa.string())})
-        res = self.conn.execute(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})
-        return {row[0] for row in res.get_all()}
+        return {row[0] for row in self._all(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})}
 
     def _upsert_nodes(self, nt: NodeType, by_key: dict[str, dict[str, Any]]) -> tuple[int, int]:
         for k, props in by_key.items():
@@ -301,12 +303,12 @@ class EmbeddedStore:
             probe_cols[k] = [i[2 + n] for i in by_ident]
         probe = pa.table({c: pa.array(v, type=pa.string()) for c, v in probe_cols.items()})
         where = "".join(f" AND e.{k} = {k}" for k in key_cols)
-        res = self.conn.execute(
+        rel_rows = self._all(
             f"LOAD FROM $probe MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
             f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} RETURN s, d{''.join(', ' + k for k in key_cols)}",
             {"probe": probe},
         )
-        existing = {tuple(row) for row in res.get_all()}
+        existing = {tuple(row) for row in rel_rows}
         new = [(i, p) for i, p in by_ident.items() if i not in existing]
         old = [(i, p) for i, p in by_ident.items() if i in existing]
         columns = [(p.name, p.type) for p in rt.props]
@@ -377,7 +379,7 @@ class EmbeddedStore:
         for label in NODE_TYPES:
             if label == "Meta":
                 continue
-            counts.nodes[label] = int(self.conn.execute(f"MATCH (n:{label}) RETURN count(*)").get_all()[0][0])
+            counts.nodes[label] = int(self._all(f"MATCH (n:{label}) RETURN count(*)")[0][0])
         for type_ in REL_TYPES:
-            counts.rels[type_] = int(self.conn.execute(f"MATCH ()-[e:{type_}]->() RETURN count(*)").get_all()[0][0])
+            counts.rels[type_] = int(self._all(f"MATCH ()-[e:{type_}]->() RETURN count(*)")[0][0])
         return counts
