@@ -38,5 +38,12 @@ test: install browser lint
 bench: install
 	$(BIN)/python -m bench
 
+# A real Neo4j 5.26 (tests/neo4j, neo4j-harness) on bolt://127.0.0.1:$(NEO4J_PORT), no auth; idempotent.
+neo4j:
+	NEO4J_PORT=$(NEO4J_PORT) bash scripts/neo4j.sh start
+
+neo4j-stop:
+	NEO4J_PORT=$(NEO4J_PORT) bash scripts/neo4j.sh stop
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
