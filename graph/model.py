@@ -84,6 +84,7 @@ METRIC_PROPS = (
     Prop("eigenvector", "DOUBLE", "eigenvector centrality"),
     Prop("core", "INT64", "k-core number"),
     Prop("community", "INT64", "Louvain community id (seeded)"),
+    Prop("metrics_network", "STRING", "the network the metrics above were computed on (stakeholder unless analyzed otherwise)"),
 )
 
 NODE_TYPES: dict[str, NodeType] = {
