@@ -105,3 +105,39 @@ def cli(
       NEO4J_URI=neo4j://localhost:7687 NEO4J_PASSWORD=... stakenet analyze
     """
     ctx.obj = StoreConfig(db, neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+
+
+@cli.command()
+@click.option("--region", metavar="NUTS", help="Add a region profile for this NUTS code (e.g. SE313, Gävleborgs län).")
+@click.option("--org", metavar="ORG", help="Add an organisation profile: an org_id, organisation number or exact name.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="report", show_default=True,
+              help="Folder for report.md (+ charts/), report.html and report.json.")
+@click.option("--format", "formats", default="md,html,json", show_default=True, help="Comma-separated: md, html, json.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows per ranking.")
+@click.option("--quiet", is_flag=True, help="Do not print progress on stderr.")
+@click.pass_context
+def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Path, formats: str, top: int, quiet: bool) -> None:
+    """Write a network report (Markdown, HTML, JSON with charts) from the selected store.
+
+    Metrics come from `stakenet analyze`; run it first for PageRank, betweenness and communities.
+
+    \b
+    Example:
+      stakenet --db region.db report --region SE313 --org "Region Gävleborg" --out out
+      stakenet report --format json --top 20
+    """
+    import sys
+
+    from graph.report import command_line, parse_formats, write_report
+
+    try:
+        chosen = parse_formats(formats)
+    except StakenetError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from exc
+    progress = None if quiet else (lambda step: click.echo(f"report: {step} ...", err=True))
+    paths = write_report(
+        get_store(ctx), out_dir, formats=chosen, region=region, org=org, top=top,
+        command=command_line(sys.argv[1:]), progress=progress,
+    )
+    for path in paths.all():
+        click.echo(str(path))

@@ -1,0 +1,1 @@
+"""JSON Schemas of stakenet outputs (package data)."""
