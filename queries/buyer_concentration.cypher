@@ -1,0 +1,16 @@
+// Question: Which buyers concentrate their spending on few suppliers (Herfindahl-Hirschman index)?
+// Parameter: $min_suppliers (int, default 2) Leave out buyers with fewer suppliers.
+// Parameter: $limit (int, default 50) How many buyers at most.
+// Columns: buyer_id, buyer, suppliers, value, hhi, top_supplier_share
+// Note: hhi is the sum of squared supplier shares of the buyer's awarded value (1 = one supplier takes
+//   all); value as in buyer_suppliers. Buyers whose awarded value is unknown are left out.
+MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
+WITH b, p, count(*) AS awards
+MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
+WITH b, s, sum(coalesce(a.value, p.value / awards, 0.0)) AS v
+WITH b, count(s) AS suppliers, sum(v) AS total, sum(v * v) AS squares, max(v) AS top
+WHERE suppliers >= $min_suppliers AND total > 0
+RETURN b.org_id AS buyer_id, b.name AS buyer, suppliers, round(total, 2) AS value,
+       round(squares / (total * total), 4) AS hhi, round(top / total, 4) AS top_supplier_share
+ORDER BY hhi DESC, value DESC, buyer_id
+LIMIT $limit

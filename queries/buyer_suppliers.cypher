@@ -1,0 +1,21 @@
+// Question: Who are a buyer's suppliers by contracted value, and how dependent is the buyer on the top one?
+// Parameter: $buyer_id (string, e.g. SE-ON:2321000246) The buying organisation (SE-ON:2321000246 = Region Gävleborg).
+// Parameter: $limit (int, default 25) How many suppliers at most.
+// Columns: supplier_id, supplier, size, procurements, value, share, top_supplier_share
+// Note: an award's value is its own value where known, else the procurement's value split evenly over
+//   its awards; share is the supplier's part of the buyer's awarded value, top_supplier_share the
+//   largest supplier's part (the buyer's dependence on it), on every row.
+MATCH (b:Organisation {org_id: $buyer_id})-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
+WITH b, p, count(*) AS awards
+MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
+WITH b, s, sum(coalesce(a.value, p.value / awards, 0.0)) AS value
+WITH b, sum(value) AS total, max(value) AS top
+MATCH (b)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
+WITH total, top, p, count(*) AS awards
+MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
+WITH total, top, s, count(DISTINCT p) AS procurements, sum(coalesce(a.value, p.value / awards, 0.0)) AS value
+RETURN s.org_id AS supplier_id, s.name AS supplier, s.size AS size, procurements, round(value, 2) AS value,
+       CASE WHEN total > 0 THEN round(value / total, 4) ELSE NULL END AS share,
+       CASE WHEN total > 0 THEN round(top / total, 4) ELSE NULL END AS top_supplier_share
+ORDER BY value DESC, procurements DESC, supplier_id
+LIMIT $limit

@@ -1,0 +1,14 @@
+// Question: Which small and medium-sized enterprises (micro, small, medium) win contracts from a buyer?
+// Parameter: $buyer_id (string, e.g. SE-ON:2321000246) The buying organisation (SE-ON:2321000246 = Region Gävleborg).
+// Parameter: $limit (int, default 25) How many suppliers at most.
+// Columns: supplier_id, supplier, size, procurements, value
+// Note: value as in buyer_suppliers (the award's value, else the procurement's value split evenly
+//   over its awards); suppliers of unknown size are left out.
+MATCH (b:Organisation {org_id: $buyer_id})-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
+WITH p, count(*) AS awards
+MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
+WHERE s.size IN ['micro', 'small', 'medium']
+WITH s, count(DISTINCT p) AS procurements, sum(coalesce(a.value, p.value / awards, 0.0)) AS value
+RETURN s.org_id AS supplier_id, s.name AS supplier, s.size AS size, procurements, round(value, 2) AS value
+ORDER BY value DESC, procurements DESC, supplier_id
+LIMIT $limit

@@ -1,0 +1,15 @@
+// Question: Which organisations receive the most EU money for projects located in a region, its sub-regions included?
+// Parameter: $region (string, e.g. SE313) NUTS code of the region (SE313 = Gävleborgs län); projects in any region PART_OF it count.
+// Parameter: $currency (string, default SEK) Only projects budgeted in this currency are counted.
+// Parameter: $limit (int, default 20) How many organisations at most.
+// Columns: org_id, name, projects, eu_budget, total_budget
+// Note: a project located in several regions of the area counts once; its whole budget is credited to
+//   each of its beneficiaries (the sources do not split it); an unknown budget counts as 0.
+MATCH (area:Region {nuts_code: $region})<-[:PART_OF*0..4]-(:Region)<-[:LOCATED_IN]-(p:Project)
+WHERE p.currency = $currency
+WITH DISTINCT p
+MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p)
+WITH o, count(p) AS projects, sum(coalesce(p.eu_budget, 0.0)) AS eu, sum(coalesce(p.total_budget, 0.0)) AS total
+RETURN o.org_id AS org_id, o.name AS name, projects, round(eu, 2) AS eu_budget, round(total, 2) AS total_budget
+ORDER BY eu_budget DESC, projects DESC, org_id
+LIMIT $limit
