@@ -127,6 +127,7 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("cofinancing_rate", "DOUBLE", "as stored by the source, see cofinancing_unit"),
                 Prop("cofinancing_unit"),
                 Prop("postal_code"),
+                Prop("municipalities", "STRING[]", "municipalities (kommuner) the project names, as given"),
                 Prop("country"),
                 SOURCE,
             ),

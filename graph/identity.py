@@ -1,0 +1,368 @@
+"""Organisation identity: organisation numbers, name normalisation, known renames, matching.
+
+One real organisation must be one node whatever role it plays (buyer, supplier, beneficiary). The
+strongest key is the Swedish organisation number (``org_id`` ``SE-ON:<10 digits>``); organisations
+without one get a normalised-name key scoped by source (``NAME:<source>:<normalised name>``), and
+are matched to numbered organisations by normalised name, then by the table of known renames in
+``graph/data/renames.csv`` (landsting -> region), which carries the successor's number so that the
+match works whichever file is loaded first. Redacted natural persons (``Personuppgift``) are never
+matched: each gets its own anonymous key.
+
+>>> parse_org_number("212000-2742").org_id
+'SE-ON:2120002742'
+>>> normalize_name("  GÄVLEBORGS  Läns Landsting ")
+'gävleborgs läns landsting'
+>>> OrgResolver().resolve("Gävleborgs Läns Landsting")
+('SE-ON:2321000198', 'rename')
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+REDACTED_NAMES = frozenset({"personuppgift"})
+
+# Legal-form words and their canonical abbreviations. Whole words only, after case folding and
+# punctuation removal; "a/s" and "ek. för." are handled before punctuation is removed.
+_LEGAL_FORMS = {
+    "aktiebolag": "ab",
+    "aktiebolaget": "ab",
+    "ab": "ab",
+    "handelsbolag": "hb",
+    "hb": "hb",
+    "kommanditbolag": "kb",
+    "kb": "kb",
+    "ekonomisk förening": "ek för",
+    "ek för": "ek för",
+    "ekonomiska föreningen": "ek för",
+    "as": "as",
+    "asa": "asa",
+    "oy": "oy",
+    "oyj": "oyj",
+    "aps": "aps",
+    "gmbh": "gmbh",
+    "ltd": "ltd",
+    "limited": "ltd",
+    "inc": "inc",
+    "bv": "bv",
+    "nv": "nv",
+    "sa": "sa",
+}
+_LEGAL_RE = re.compile(
+    r"(?<!\w)(" + "|".join(sorted((re.escape(k) for k in _LEGAL_FORMS), key=len, reverse=True)) + r")(?!\w)"
+)
+_PUNCT_RE = re.compile(r"[^\w\s]")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def normalize_name(name: str) -> str:
+    """A comparable form of an organisation name: case-folded, single-spaced, punctuation-free.
+
+    Swedish letters are kept (``ä`` is not ``a``: "Mälaren" is not "Malaren"); legal-form words
+    are reduced to one canonical abbreviation, so "Aktiebolag" and "AB" compare equal.
+
+    >>> normalize_name("IST Sverige Aktiebolag (publ)")
+    'ist sverige ab'
+    >>> normalize_name("Danske Bank A/S")
+    'danske bank as'
+    >>> normalize_name("Fören. Matvärden, ek. för.")
+    'fören matvärden ek för'
+    """
+    s = unicodedata.normalize("NFC", name).casefold()
+    s = s.replace("(publ)", " ").replace("a/s", " as ").replace("ek. för.", " ek för ").replace("&", " och ")
+    s = _PUNCT_RE.sub(" ", s).replace("_", " ")
+    s = _SPACE_RE.sub(" ", s).strip()
+    return _LEGAL_RE.sub(lambda m: _LEGAL_FORMS[m.group(1)], s)
+
+
+def name_stem(name: str) -> str:
+    """The normalised name without a leading or trailing legal form (a weaker matching key).
+
+    >>> name_stem("Gävle Energi Aktiebolag")
+    'gävle energi'
+    """
+    tokens = normalize_name(name).split()
+    forms = {v for v in _LEGAL_FORMS.values() if " " not in v}
+    while len(tokens) > 1 and tokens[-1] in forms:
+        tokens.pop()
+    if len(tokens) > 2 and tokens[-2:] == ["ek", "för"]:
+        tokens = tokens[:-2]
+    while len(tokens) > 1 and tokens[0] in forms:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def is_redacted(name: str) -> bool:
+    """True for the placeholder of a redacted natural person (``Personuppgift``)."""
+    return normalize_name(name) in REDACTED_NAMES
+
+
+# -- organisation numbers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgNumber:
+    """A parsed organisation identifier.
+
+    ``number`` is the canonical form (10 digits for Swedish numbers), ``valid`` whether its check
+    digit holds, ``kind`` one of ``se`` (Swedish), ``fi`` (Finnish business ID, e.g. Åland
+    buyers), ``unknown``; ``problem`` says what is wrong when not valid.
+    """
+
+    raw: str
+    number: str
+    kind: str
+    valid: bool
+    problem: str | None = None
+
+    @property
+    def org_id(self) -> str:
+        if self.kind == "se":
+            return f"SE-ON:{self.number}"
+        if self.kind == "fi":
+            return f"FI-BID:{self.number}"
+        return f"ON:{self.number}"
+
+    @property
+    def country(self) -> str | None:
+        return {"se": "SE", "fi": "FI"}.get(self.kind)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check used by Swedish organisation and personal numbers.
+
+    >>> luhn_ok("2120002742"), luhn_ok("2120002743")
+    (True, False)
+    """
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _finnish_ok(number: str) -> bool:
+    digits, check = number[:7], int(number[8])
+    rest = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
+    if rest == 1:
+        return False
+    return (0 if rest == 0 else 11 - rest) == check
+
+
+_FI_RE = re.compile(r"^\d{7}-\d$")
+
+
+def parse_org_number(raw: str) -> OrgNumber:
+    """Parse an organisation number in any of its usual spellings.
+
+    Accepts ``212000-2742``, ``2120002742``, ``SE-ON:2120002742``, ``SE2120002742`` and the
+    12-digit form with a century prefix (``162120002742``). Finnish business IDs (``0205034-3``)
+    are recognised as foreign. Never raises on bad data: the result says what is wrong.
+
+    >>> parse_org_number("16212000-2742").number
+    '2120002742'
+    >>> n = parse_org_number("2331000180")
+    >>> (n.org_id, n.valid, n.problem)
+    ('SE-ON:2331000180', False, 'check digit fails')
+    >>> n = parse_org_number("0205034-3")
+    >>> (n.org_id, n.kind, n.valid)
+    ('FI-BID:0205034-3', 'fi', True)
+    """
+    s = raw.strip()
+    if _FI_RE.match(s):
+        return OrgNumber(raw, s, "fi", _finnish_ok(s), None if _finnish_ok(s) else "Finnish check digit fails")
+    compact = re.sub(r"[\s\-+]", "", s)
+    upper = compact.upper()
+    for prefix in ("SE-ON:", "SEON:", "SE"):
+        if upper.startswith(prefix) and upper[len(prefix):].isdigit():
+            compact = compact[len(prefix):]
+            break
+    if compact.isdigit() and len(compact) == 12 and compact[:2] in ("16", "19", "20"):
+        compact = compact[2:]
+    if compact.isdigit() and len(compact) == 10:
+        if luhn_ok(compact):
+            return OrgNumber(raw, compact, "se", True)
+        return OrgNumber(raw, compact, "se", False, "check digit fails")
+    return OrgNumber(raw, s, "unknown", False, "not a Swedish organisation number")
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def name_key(name: str, source: str) -> str:
+    """The ``org_id`` of an organisation known only by name in ``source``.
+
+    >>> name_key("Gävle Energi Aktiebolag", "upphandling")
+    'NAME:upphandling:gävle energi ab'
+    """
+    return f"NAME:{source}:{normalize_name(name)}"
+
+
+def anonymous_key(source: str, *parts: str) -> str:
+    """The ``org_id`` of one redacted natural person, from the fields of the row that names it.
+
+    >>> anonymous_key("upphandling", "MT1", "CAN-1", "2")
+    'ANON:upphandling:MT1:CAN-1:2'
+    """
+    return "ANON:" + ":".join((source, *parts))
+
+
+# -- renames -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A known rename: ``former_name`` became ``current_name`` (organisation number kept)."""
+
+    former_name: str
+    current_name: str
+    org_number: str
+    renamed_on: str
+    source: str
+
+    @property
+    def org_id(self) -> str:
+        return f"SE-ON:{self.org_number}"
+
+
+@cache
+def load_renames() -> tuple[Rename, ...]:
+    """The known renames shipped in ``graph/data/renames.csv``."""
+    text = resources.files("graph").joinpath("data/renames.csv").read_text(encoding="utf-8")
+    return tuple(Rename(**row) for row in csv.DictReader(text.splitlines()))
+
+
+def renames_by_name(renames: Iterable[Rename] | None = None) -> dict[str, Rename]:
+    """Known former names (normalised) -> their rename.
+
+    >>> renames_by_name()["landstinget gävleborg"].current_name
+    'Region Gävleborg'
+    """
+    return {normalize_name(r.former_name): r for r in (load_renames() if renames is None else renames)}
+
+
+def current_names() -> dict[str, str]:
+    """org_id -> the current official name of every organisation in the renames table."""
+    return {r.org_id: r.current_name for r in load_renames()}
+
+
+def official_props(org_id: str) -> dict[str, object]:
+    """Organisation properties the renames table vouches for (empty when ``org_id`` is not in it).
+
+    >>> official_props("SE-ON:2321000198")["name"]
+    'Region Gävleborg'
+    """
+    name = current_names().get(org_id)
+    if name is None:
+        return {}
+    number = org_id.removeprefix("SE-ON:")
+    return {"name": name, "org_number": number, "org_number_valid": luhn_ok(number), "country": "SE", "is_public": True}
+
+
+# -- matching ----------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchCounts:
+    """How the distinct organisations of one load were identified."""
+
+    with_org_number: int = 0
+    matched_by_name: int = 0
+    merged_by_rename: int = 0
+    name_only: int = 0
+    anonymous: int = 0
+    ambiguous: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.with_org_number + self.matched_by_name + self.merged_by_rename + self.name_only + self.anonymous
+
+    def rates(self) -> dict[str, float]:
+        """Each count as a share of all distinct organisations (0.0 when there are none)."""
+        t = self.total or 1
+        return {
+            "with_org_number": self.with_org_number / t,
+            "matched_by_name": self.matched_by_name / t,
+            "merged_by_rename": self.merged_by_rename / t,
+            "name_only": self.name_only / t,
+            "anonymous": self.anonymous / t,
+        }
+
+
+class OrgResolver:
+    """Resolves organisation names to ``org_id`` s: numbered organisations first, then renames.
+
+    Feed it the numbered organisations already in the store (``add_known``) and those a source
+    meets; ``resolve`` then returns ``(org_id, how)`` where ``how`` is ``name``, ``rename`` or
+    ``None`` (no match). A name that fits several numbered organisations matches the one with a
+    valid number when there is exactly one such, else none (it is recorded as ambiguous).
+
+    >>> r = OrgResolver()
+    >>> r.add_known("SE-ON:2120002338", "GÄVLE KOMMUN")
+    >>> r.resolve("Gävle kommun")
+    ('SE-ON:2120002338', 'name')
+    >>> r.resolve("Okänd AB")
+    (None, None)
+    """
+
+    def __init__(self, renames: Iterable[Rename] | None = None) -> None:
+        self._by_name: dict[str, set[str]] = defaultdict(set)
+        self._by_stem: dict[str, set[str]] = defaultdict(set)
+        self._valid: dict[str, bool] = {}
+        self.renames = renames_by_name(renames)
+        self.counts = MatchCounts()
+        self._seen: dict[str, str] = {}
+
+    def add_known(self, org_id: str, name: str | None, valid: bool = True, aliases: Iterable[str] = ()) -> None:
+        """Register a numbered organisation under its name and aliases."""
+        self._valid[org_id] = valid
+        for n in (name, *aliases):
+            if n and not is_redacted(n):
+                self._by_name[normalize_name(n)].add(org_id)
+                self._by_stem[name_stem(n)].add(org_id)
+
+    def _pick(self, candidates: set[str]) -> str | None:
+        if len(candidates) == 1:
+            return next(iter(candidates))
+        valid = [c for c in candidates if self._valid.get(c, True)]
+        return valid[0] if len(valid) == 1 else None
+
+    def resolve(self, name: str) -> tuple[str | None, str | None]:
+        """``(org_id, how)`` of a numbered organisation called ``name``, or ``(None, None)``."""
+        norm = normalize_name(name)
+        if norm in REDACTED_NAMES or not norm:
+            return None, None
+        rename = self.renames.get(norm)
+        if rename is not None:  # a known former name: the table is authoritative
+            return rename.org_id, "rename"
+        for index, key in ((self._by_name, norm), (self._by_stem, name_stem(name))):
+            candidates = index.get(key)
+            if candidates:
+                picked = self._pick(candidates)
+                if picked:
+                    return picked, "name"
+                if name not in self.counts.ambiguous:
+                    self.counts.ambiguous.append(name)
+                return None, None
+        return None, None
+
+    def note(self, entity: str, how: str) -> None:
+        """Count a distinct organisation of a source (e.g. ``supplier:<name>``) once, by how it was identified."""
+        if entity in self._seen:
+            return
+        self._seen[entity] = how
+        attr = {
+            "org_number": "with_org_number",
+            "name": "matched_by_name",
+            "rename": "merged_by_rename",
+            "name_only": "name_only",
+            "anonymous": "anonymous",
+        }[how]
+        setattr(self.counts, attr, getattr(self.counts, attr) + 1)

@@ -1,0 +1,148 @@
+"""The NUTS classification (Eurostat CSV, or Kohesio's region list) and Swedish county names.
+
+NUTS levels follow from the code: two letters are the country, then one character per level
+(``SE`` country, ``SE3`` NUTS 1, ``SE31`` NUTS 2, ``SE313`` NUTS 3), so the hierarchy is the code's
+prefix; the Eurostat file lists each country once per level, which is folded away. Swedish NUTS 3
+regions are the 21 counties (län); ``county_nuts3`` maps a county name in any of its usual forms
+("Gävleborg", "Gävleborgs län", "Gävleborgs") to its code.
+
+>>> county_nuts3("Gävleborgs län"), county_nuts3("gävleborg"), county_nuts3("Västra Götalands")
+('SE313', 'SE313', 'SE232')
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from graph.errors import SourceError
+from graph.load import FileReport, check_encoding, text_encoding
+from graph.records import Node, Record, Rel
+
+NUTS_VERSION = "2013"
+
+# NUTS 2013 codes of the Swedish counties, by the county's base name.
+SE_COUNTIES: dict[str, str] = {
+    "Stockholm": "SE110",
+    "Uppsala": "SE121",
+    "Södermanland": "SE122",
+    "Östergötland": "SE123",
+    "Örebro": "SE124",
+    "Västmanland": "SE125",
+    "Jönköping": "SE211",
+    "Kronoberg": "SE212",
+    "Kalmar": "SE213",
+    "Gotland": "SE214",
+    "Blekinge": "SE221",
+    "Skåne": "SE224",
+    "Halland": "SE231",
+    "Västra Götaland": "SE232",
+    "Värmland": "SE311",
+    "Dalarna": "SE312",
+    "Gävleborg": "SE313",
+    "Västernorrland": "SE321",
+    "Jämtland": "SE322",
+    "Västerbotten": "SE331",
+    "Norrbotten": "SE332",
+}
+_ALIASES = {"sörmland": "Södermanland", "jämtland härjedalen": "Jämtland", "dalarnas": "Dalarna"}
+
+
+def _county_key(name: str) -> str:
+    s = " ".join(name.casefold().replace("-", " ").split())
+    for suffix in (" län", " county"):
+        s = s.removesuffix(suffix)
+    return s
+
+
+_COUNTY_INDEX: dict[str, str] = {}
+for _base, _code in SE_COUNTIES.items():
+    _k = _county_key(_base)
+    _COUNTY_INDEX[_k] = _code
+    _COUNTY_INDEX[_k + "s"] = _code  # genitive: "Gävleborgs (län)"
+for _alias, _base in _ALIASES.items():
+    _COUNTY_INDEX[_alias] = SE_COUNTIES[_base]
+
+
+def county_nuts3(name: str) -> str | None:
+    """The NUTS 3 code of a Swedish county name (with or without "län", genitive or not), or None."""
+    return _COUNTY_INDEX.get(_county_key(name))
+
+
+_NO_GENITIVE = frozenset({"Uppsala", "Örebro", "Kalmar", "Blekinge", "Skåne"})
+
+
+def county_name(code: str) -> str:
+    """The official name of a Swedish county by NUTS 3 code ("Gävleborgs län", "Skåne län").
+
+    >>> county_name("SE313"), county_name("SE224")
+    ('Gävleborgs län', 'Skåne län')
+    """
+    base = next(b for b, c in SE_COUNTIES.items() if c == code)
+    return f"{base} län" if base in _NO_GENITIVE else f"{base}s län"
+
+
+EUROSTAT_COLUMNS = ("Level", "NUTS-Code", "Description")
+KOHESIO_COLUMNS = ("COUNTRY CODE", "NUTS LEVEL", "NUTS CODE", "NUTS LABEL")
+
+
+def iter_records(path: Path, *, encoding: str = "utf-8", report: FileReport | None = None) -> Iterator[Record]:
+    """Region and Country nodes and PART_OF relationships of a NUTS file (Eurostat or Kohesio)."""
+    path = Path(path)
+    report = report if report is not None else FileReport(str(path), "nuts")
+    check_encoding(path, encoding)
+    with path.open(encoding=text_encoding(encoding), newline="") as fh:
+        first = fh.readline()
+        fh.seek(0)
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = [h.strip() for h in next(reader, [])]
+        if all(c in header for c in EUROSTAT_COLUMNS):
+            code_col, name_col, level_col = header.index("NUTS-Code"), header.index("Description"), None
+            source = f"nuts{NUTS_VERSION}"
+        elif all(c in header for c in KOHESIO_COLUMNS):
+            code_col, name_col, level_col = header.index("NUTS CODE"), header.index("NUTS LABEL"), header.index("NUTS LEVEL")
+            source = "kohesio"
+        else:
+            raise SourceError(
+                f"{path}: missing NUTS columns: expected Eurostat's {', '.join(EUROSTAT_COLUMNS)} or Kohesio's "
+                f"{', '.join(KOHESIO_COLUMNS)}; found {', '.join(h for h in header if h)}"
+            )
+        regions: dict[str, tuple[str, int]] = {}
+        countries: dict[str, str] = {}
+        for number, row in enumerate(reader, start=2):
+            if not any(c.strip() for c in row):
+                continue
+            report.rows += 1
+            code = row[code_col].strip() if len(row) > code_col else ""
+            name = row[name_col].strip() if len(row) > name_col else ""
+            if not code or code == "XX":
+                report.notes["heading rows (no NUTS code) skipped"] += 1
+                continue
+            if not (2 <= len(code) <= 5 and code[:2].isalpha()):
+                report.reject(number, "NUTS code", code, "not a NUTS code (2 letters + up to 3 characters)")
+                continue
+            level = len(code) - 2
+            if level_col is not None and row[level_col].strip() not in ("", str(level)):
+                report.reject(number, "NUTS LEVEL", row[level_col], f"level does not match code {code}")
+                continue
+            if level == 0:
+                countries.setdefault(code, name)
+            else:
+                regions.setdefault(code, (name, level))
+    for code, name in sorted(countries.items()):
+        yield Node("Country", {"code": code, "name": name or None, "source": source})
+    for code, (name, level) in sorted(regions.items()):
+        yield Node("Region", {"nuts_code": code, "name": name or None, "level": level,
+                              "nuts_version": NUTS_VERSION if source != "kohesio" else None, "source": source})
+    for code, (_, level) in sorted(regions.items()):
+        if level == 1:
+            if code[:2] not in countries:
+                countries[code[:2]] = ""
+                yield Node("Country", {"code": code[:2], "source": source})
+            yield Rel("PART_OF", ("Region", code), ("Country", code[:2]), {"source": source})
+        elif code[:-1] in regions:
+            yield Rel("PART_OF", ("Region", code), ("Region", code[:-1]), {"source": source})
+        elif source != "kohesio":  # Kohesio lists only some levels; Eurostat's file should be whole
+            report.flag("regions whose parent is not in the file", code)
