@@ -141,3 +141,53 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
     )
     for path in paths.all():
         click.echo(str(path))
+
+
+@cli.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A $parameter of the query; repeat for several. Typed by the query's header.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--list", "list_queries_", is_flag=True, help="List the questions: name, question, parameters, columns.")
+@click.option("--cypher", metavar="TEXT", help="Run this ad-hoc Cypher instead of a named query (read-only).")
+@click.option("--write", is_flag=True, help="Let --cypher change the database (otherwise it runs read-only).")
+@click.pass_context
+def query(
+    ctx: click.Context,
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_queries_: bool,
+    cypher: str | None,
+    write: bool,
+) -> None:
+    """Run an analyst question from queries/ (or ad-hoc Cypher) on the selected store.
+
+    Parameters always reach the database as $parameters, never pasted into the text. Named
+    questions and --cypher run in a read-only transaction; --write lifts that for --cypher.
+
+    \b
+    Example:
+      stakenet query --list
+      stakenet query buyer_suppliers --param buyer_id=SE-ON:2321000246 --format csv
+      stakenet query --cypher 'MATCH (o:Organisation) WHERE o.name = $name RETURN o.org_id' -p name="Region Gävleborg"
+    """
+    from graph import queries as lib
+
+    if list_queries_:
+        if name or cypher:
+            raise click.UsageError("--list takes no query name and no --cypher")
+        click.echo(lib.describe_queries(lib.list_queries()))
+        return
+    if write and not cypher:
+        raise click.UsageError("--write applies to --cypher only; named queries are read-only")
+    if cypher is not None:
+        if name:
+            raise click.UsageError("give either a query NAME or --cypher, not both")
+        result = lib.run_cypher(get_store(ctx), cypher, lib.parse_adhoc_params(params), write=write)
+    elif name:
+        chosen = lib.get_query(name)
+        result = lib.run_query(get_store(ctx), chosen, lib.parse_params(chosen, params))
+    else:
+        raise click.UsageError("give a query NAME, --cypher TEXT or --list")
+    click.echo(lib.format_result(result, fmt))

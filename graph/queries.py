@@ -264,6 +264,29 @@ def parse_params(query: Query, pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def parse_adhoc_params(pairs: Iterable[str]) -> dict[str, Any]:
+    """``key=value`` strings for ad-hoc Cypher: integers, decimals and true/false are typed, the rest are strings.
+
+    >>> parse_adhoc_params(["region=SE313", "limit=5", "share=0.5", "sme=true"])
+    {'region': 'SE313', 'limit': 5, 'share': 0.5, 'sme': True}
+    """
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().lstrip("$")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise QueryError(f"--param {pair!r} should look like key=value, with a key of letters, digits and _")
+        typed: Any = value
+        if re.fullmatch(r"-?\d+", value):
+            typed = int(value)
+        elif re.fullmatch(r"-?\d+\.\d*(e-?\d+)?|-?\d+e-?\d+", value, re.I):
+            typed = float(value)
+        elif value.lower() in ("true", "false"):
+            typed = value.lower() == "true"
+        out[key] = typed
+    return out
+
+
 # -- running ------------------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
@@ -481,6 +504,7 @@ __all__ = [
     "format_result",
     "get_query",
     "list_queries",
+    "parse_adhoc_params",
     "parse_header",
     "parse_params",
     "query_text",
