@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from graph.errors import SchemaError
 from graph.model import NODE_TYPES, REL_TYPES, node_type, rel_type
@@ -55,19 +55,29 @@ class Rel:
 Record = Node | Rel
 
 
-def _check_props(owner: str, props: Mapping[str, Any], schema_props: dict[str, str]) -> None:
+# Exact Python types accepted per schema type (bool is not an int here; ints are fine for DOUBLE).
+_EXACT: dict[str, frozenset[type]] = {
+    "STRING": frozenset({str}),
+    "INT64": frozenset({int}),
+    "DOUBLE": frozenset({float, int}),
+    "BOOLEAN": frozenset({bool}),
+    "STRING[]": frozenset({list, tuple}),
+}
+_NODE_PROPS = {label: {p.name: (p.type, _EXACT[p.type]) for p in nt.props} for label, nt in NODE_TYPES.items()}
+_REL_PROPS = {t: {p.name: (p.type, _EXACT[p.type]) for p in rt.props} for t, rt in REL_TYPES.items()}
+
+
+def _check_props(owner: str, props: Mapping[str, Any], schema_props: dict[str, tuple[str, frozenset[type]]]) -> None:
     for name, value in props.items():
-        if name not in schema_props:
+        spec = schema_props.get(name)
+        if spec is None:
             raise SchemaError(f"{owner}: property {name!r} is not in graph/model.py")
-        if value is None:
+        if value is None or type(value) in spec[1]:
+            if spec[0] == "STRING[]" and value is not None and not all(type(v) is str for v in value):
+                raise SchemaError(f"{owner}: property {name!r} should be a list of strings")
             continue
-        want = schema_props[name]
-        if isinstance(value, bool) and want != "BOOLEAN":
-            raise SchemaError(f"{owner}: property {name!r} should be {want}, got a boolean")
-        if not isinstance(value, _PY_TYPES[want]):
-            raise SchemaError(f"{owner}: property {name!r} should be {want}, got {type(value).__name__} {value!r}")
-        if want == "STRING[]" and not all(isinstance(v, str) for v in cast(list[Any], value)):
-            raise SchemaError(f"{owner}: property {name!r} should be a list of strings")
+        if not isinstance(value, _PY_TYPES[spec[0]]) or isinstance(value, bool):
+            raise SchemaError(f"{owner}: property {name!r} should be {spec[0]}, got {type(value).__name__} {value!r}")
 
 
 def validate(record: Record) -> None:
@@ -79,19 +89,19 @@ def validate(record: Record) -> None:
     ...
     graph.errors.SchemaError: Fund node without its key property 'code'
     """
-    if isinstance(record, Node):
-        nt = node_type(record.label)
-        if record.props.get(nt.key) in (None, ""):
-            raise SchemaError(f"{record.label} node without its key property {nt.key!r}")
-        _check_props(f"{record.label} {record.props.get(nt.key)!r}", record.props, {p.name: p.type for p in nt.props})
-    elif isinstance(record, Rel):
-        rt = rel_type(record.type)
-        pair = (record.src[0], record.dst[0])
-        if pair not in rt.pairs:
-            raise SchemaError(f"{record.type} cannot join {pair[0]} to {pair[1]}; allowed: {rt.pairs}")
+    if type(record) is Rel:
+        rt = REL_TYPES.get(record.type) or rel_type(record.type)
+        if (record.src[0], record.dst[0]) not in rt.pairs:
+            raise SchemaError(f"{record.type} cannot join {record.src[0]} to {record.dst[0]}; allowed: {rt.pairs}")
         if not record.src[1] or not record.dst[1]:
             raise SchemaError(f"{record.type} relationship with an empty endpoint key: {record.src} -> {record.dst}")
-        _check_props(f"{record.type} {record.src}->{record.dst}", record.props, {p.name: p.type for p in rt.props})
+        if record.props:
+            _check_props(f"{record.type} {record.src}->{record.dst}", record.props, _REL_PROPS[record.type])
+    elif type(record) is Node:
+        nt = NODE_TYPES.get(record.label) or node_type(record.label)
+        if record.props.get(nt.key) in (None, ""):
+            raise SchemaError(f"{record.label} node without its key property {nt.key!r}")
+        _check_props(f"{record.label} {record.props.get(nt.key)!r}", record.props, _NODE_PROPS[record.label])
     else:
         raise SchemaError(f"not a record: {record!r}")
 

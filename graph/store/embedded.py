@@ -91,24 +91,18 @@ def _merge_into(old: dict[str, Any], new: Mapping[str, Any]) -> None:
             old[k] = v
 
 
-def _set_clause(var: str, props: Iterable[tuple[str, str]]) -> str:
-    parts = []
-    for name, type_ in props:
-        if name == "source":
-            parts.append(
-                f"{var}.source = CASE WHEN source IS NULL THEN {var}.source "
-                f"WHEN {var}.source IS NULL THEN source "
-                f"WHEN (';' + {var}.source + ';') CONTAINS (';' + source + ';') THEN {var}.source "
-                f"ELSE {var}.source + ';' + source END"
-            )
-        elif type_ == "STRING[]":
-            parts.append(
-                f"{var}.{name} = CASE WHEN {name} IS NULL THEN {var}.{name} WHEN {var}.{name} IS NULL THEN {name} "
-                f"ELSE list_distinct(list_concat({var}.{name}, {name})) END"
-            )
-        else:
-            parts.append(f"{var}.{name} = coalesce({name}, {var}.{name})")
-    return ", ".join(parts)
+def _changed_rows(existing: Mapping[Any, dict[str, Any]], incoming: Mapping[Any, dict[str, Any]]) -> list[Any]:
+    """Rows whose stored values change when ``incoming`` is merged in (nothing to write otherwise).
+
+    Node rows come back as merged dicts; relationship rows as ``(identity, merged)`` pairs.
+    """
+    out: list[Any] = []
+    for ident, stored in existing.items():
+        merged = dict(stored)
+        _merge_into(merged, incoming[ident])
+        if merged != stored:
+            out.append(merged if isinstance(ident, str) else (ident, merged))
+    return out
 
 
 class EmbeddedStore:
@@ -132,6 +126,16 @@ class EmbeddedStore:
         res = self.conn.execute(cypher, dict(params or {}))
         assert not isinstance(res, list)
         return cast(list[list[Any]], res.get_all())
+
+    def _columns_of(self, cypher: str, params: Mapping[str, Any]) -> list[list[Any]]:
+        """The result of one statement as columns, through Arrow (fast for many rows)."""
+        res = self.conn.execute(cypher, dict(params))
+        assert not isinstance(res, list)
+        names = res.get_column_names()
+        if not res.has_next():
+            return [[] for _ in names]
+        table = res.get_as_arrow(1_000_000)
+        return [table.column(i).to_pylist() for i in range(len(names))]
 
     # -- schema -----------------------------------------------------------------------------
     def _tables(self) -> dict[str, str]:
@@ -226,16 +230,22 @@ class EmbeddedStore:
             except SchemaError as exc:
                 raise StoreError(f"batch {number}: {exc} (record {record!r})") from exc
             if isinstance(record, Node):
-                slot = nodes[record.label].setdefault(record.key, {})
-                _merge_into(slot, record.props)
+                by_key = nodes[record.label]
+                key = record.key
+                if key in by_key:
+                    _merge_into(by_key[key], record.props)
+                else:
+                    by_key[key] = {k: v for k, v in record.props.items() if v is not None}
             else:
                 rt = REL_TYPES[record.type]
                 key_values = tuple(record.props.get(k) or "" for k in rt.key)
                 ident = (record.src[1], record.dst[1], *key_values)
-                slot = rels[(record.type, record.src[0], record.dst[0])].setdefault(ident, {})
-                _merge_into(slot, record.props)
-                for k, v in zip(rt.key, key_values):
-                    slot[k] = v
+                by_ident = rels[(record.type, record.src[0], record.dst[0])]
+                if ident in by_ident:
+                    _merge_into(by_ident[ident], record.props)
+                else:
+                    by_ident[ident] = {k: v for k, v in record.props.items() if v is not None}
+                by_ident[ident].update(zip(rt.key, key_values))
         self.conn.execute("BEGIN TRANSACTION")
         try:
             for label, by_key in nodes.items():
@@ -243,7 +253,9 @@ class EmbeddedStore:
                 stats.nodes_created += created
                 stats.nodes_updated += updated
             for (type_, src_label, dst_label), by_ident in rels.items():
-                created, updated = self._upsert_rels(REL_TYPES[type_], src_label, dst_label, by_ident, number)
+                created, updated = self._upsert_rels(
+                    REL_TYPES[type_], src_label, dst_label, by_ident, number, nodes
+                )
                 stats.rels_created += created
                 stats.rels_updated += updated
             self.conn.execute("COMMIT")
@@ -254,28 +266,31 @@ class EmbeddedStore:
 
     def _existing_keys(self, label: str, key: str, keys: Sequence[str]) -> set[str]:
         probe = pa.table({"k": pa.array(keys, type=pa.string())})
-        return {row[0] for row in self._all(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})}
+        return set(self._columns_of(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})[0])
 
     def _upsert_nodes(self, nt: NodeType, by_key: dict[str, dict[str, Any]]) -> tuple[int, int]:
         for k, props in by_key.items():
             props[nt.key] = k
-        existing = self._existing_keys(nt.label, nt.key, list(by_key))
+        names = list(nt.prop_names)
+        cols = self._columns_of(
+            f"LOAD FROM $probe MATCH (n:{nt.label}) WHERE n.{nt.key} = k RETURN " + ", ".join(f"n.{p}" for p in names),
+            {"probe": pa.table({"k": pa.array(list(by_key), type=pa.string())})},
+        )
+        existing = {row[names.index(nt.key)]: dict(zip(names, row)) for row in zip(*cols)}
         new_rows = [p for k, p in by_key.items() if k not in existing]
-        old_rows = [p for k, p in by_key.items() if k in existing]
         columns = [(p.name, p.type) for p in nt.props]
         if new_rows:
-            table = _arrow_table(columns, new_rows)
-            self.conn.execute(f"COPY {nt.label} FROM $tbl", {"tbl": table})
-        if old_rows:
-            present = {name for row in old_rows for name in row}
-            cols = [(n, t) for n, t in columns if n in present]
-            table = _arrow_table(cols, old_rows)
-            sets = _set_clause("n", [(n, t) for n, t in cols if n != nt.key])
-            if sets:
-                self.conn.execute(
-                    f"LOAD FROM $tbl MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}", {"tbl": table}
-                )
-        return len(new_rows), len(old_rows)
+            self.conn.execute(f"COPY {nt.label} FROM $tbl", {"tbl": _arrow_table(columns, new_rows)})
+        changed = _changed_rows(existing, by_key)
+        if changed:
+            present = {name for row in changed for name in row}
+            cols_ = [(n, t) for n, t in columns if n in present]
+            sets = ", ".join(f"n.{n} = {n}" for n, _ in cols_ if n != nt.key)
+            self.conn.execute(
+                f"LOAD FROM $tbl MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}",
+                {"tbl": _arrow_table(cols_, changed)},
+            )
+        return len(new_rows), len(by_key) - len(new_rows)
 
     def _upsert_rels(
         self,
@@ -284,11 +299,14 @@ class EmbeddedStore:
         dst_label: str,
         by_ident: dict[tuple[Any, ...], dict[str, Any]],
         number: int,
+        batch_nodes: Mapping[str, Mapping[str, Any]],
     ) -> tuple[int, int]:
         src_nt, dst_nt = NODE_TYPES[src_label], NODE_TYPES[dst_label]
         for end_label, end_nt, pos in ((src_label, src_nt, 0), (dst_label, dst_nt, 1)):
-            wanted = sorted({ident[pos] for ident in by_ident})
-            found = self._existing_keys(end_label, end_nt.key, wanted)
+            # Nodes of this batch exist by now; ask the database only about the others.
+            in_batch = batch_nodes.get(end_label, {})
+            wanted = sorted({ident[pos] for ident in by_ident if ident[pos] not in in_batch})
+            found = self._existing_keys(end_label, end_nt.key, wanted) if wanted else set()
             missing = [k for k in wanted if k not in found]
             if missing:
                 example = next(i for i in by_ident if i[pos] == missing[0])
@@ -298,37 +316,43 @@ class EmbeddedStore:
                     "this batch). A source must yield a node before relationships that use it."
                 )
         key_cols = list(rt.key)
+        value_cols = [p for p in rt.prop_names if p not in key_cols]
         probe_cols = {"s": [i[0] for i in by_ident], "d": [i[1] for i in by_ident]}
         for n, k in enumerate(key_cols):
             probe_cols[k] = [i[2 + n] for i in by_ident]
         probe = pa.table({c: pa.array(v, type=pa.string()) for c, v in probe_cols.items()})
         where = "".join(f" AND e.{k} = {k}" for k in key_cols)
-        rel_rows = self._all(
+        found_cols = self._columns_of(
             f"LOAD FROM $probe MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
-            f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} RETURN s, d{''.join(', ' + k for k in key_cols)}",
+            f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} "
+            f"RETURN s, d{''.join(', ' + k for k in key_cols)}{''.join(', e.' + p for p in value_cols)}",
             {"probe": probe},
         )
-        existing = {tuple(row) for row in rel_rows}
+        width = 2 + len(key_cols)
+        existing = {row[:width]: dict(zip(value_cols, row[width:])) for row in zip(*found_cols)}
         new = [(i, p) for i, p in by_ident.items() if i not in existing]
-        old = [(i, p) for i, p in by_ident.items() if i in existing]
         columns = [(p.name, p.type) for p in rt.props]
         if new:
             rows = [{"from": i[0], "to": i[1], **p} for i, p in new]
             table = _arrow_table([("from", "STRING"), ("to", "STRING"), *columns], rows)
             options = f" (from='{src_label}', to='{dst_label}')" if len(rt.pairs) > 1 else ""
             self.conn.execute(f"COPY {rt.type} FROM $tbl{options}", {"tbl": table})
-        if old:
-            rows = [{"s": i[0], "d": i[1], **p} for i, p in old]
-            present = {name for _, p in old for name in p}
-            cols = [(n, t) for n, t in columns if n in present and n not in key_cols]
-            if cols:
-                table = _arrow_table([("s", "STRING"), ("d", "STRING"), *[(k, "STRING") for k in key_cols], *cols], rows)
-                self.conn.execute(
-                    f"LOAD FROM $tbl MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
-                    f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} SET {_set_clause('e', cols)}",
-                    {"tbl": table},
-                )
-        return len(new), len(old)
+        changed = _changed_rows(existing, by_ident)
+        if changed:
+            rows = []
+            for ident, merged in changed:
+                row = {"s": ident[0], "d": ident[1], **merged}
+                row.update(zip(key_cols, ident[2:]))
+                rows.append(row)
+            cols = [(n, t) for n, t in columns if n not in key_cols]
+            table = _arrow_table([("s", "STRING"), ("d", "STRING"), *[(k, "STRING") for k in key_cols], *cols], rows)
+            sets = ", ".join(f"e.{n} = {n}" for n, _ in cols)
+            self.conn.execute(
+                f"LOAD FROM $tbl MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
+                f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} SET {sets}",
+                {"tbl": table},
+            )
+        return len(new), len(by_ident) - len(new)
 
     # -- reading and writing back ----------------------------------------------------------
     def _execute(self, cypher: str, params: Mapping[str, Any] | None) -> Any:
