@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,16 +249,52 @@ def market_projection(aw: Awards) -> Projection:
     )
 
 
-def buyers_projection(aw: Awards) -> Projection:
-    """Buyers tied by the number of distinct suppliers they share."""
+def buyers_projection(aw: Awards, *, max_edges: int = 2_000_000, block: int = 2_000) -> Projection:
+    """Buyers tied by the number of distinct suppliers they share.
+
+    At EU scale nearly every pair of buyers shares some hub supplier, so the full projection is
+    dense (hundreds of millions of pairs). Only pairs sharing at least ``min_shared`` suppliers
+    are kept, the smallest threshold that keeps at most ``max_edges`` edges (1 when the network
+    is small enough); the threshold is in ``G.graph["min_shared"]``. The product is computed in
+    row blocks so it never materialises the dense projection.
+    """
     buyers, bi = _codes(aw.buyer)
     suppliers, si = _codes(aw.supplier)
-    inc = sp.csr_array((np.ones(len(bi)), (bi, si)), shape=(len(buyers), len(suppliers)))
-    inc.data[:] = 1.0
+    nb = len(buyers)
+    inc = sp.csr_array((np.ones(len(bi)), (bi, si)), shape=(nb, len(suppliers)))
     inc.sum_duplicates()
     inc.data[:] = 1.0
-    shared = _upper(inc @ inc.T)
-    return Projection("buyers", buyers, {"weight": shared, "suppliers": shared}, graph_attrs={"self_loops": 0})
+    incT = sp.csr_array(inc.T)
+
+    def blocks() -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for start in range(0, nb, block):
+            prod = sp.triu(sp.csr_array(inc[start : start + block] @ incT), k=1 + start, format="coo")
+            yield prod.row + start, prod.col, prod.data
+
+    # pass 1: how many pairs share at least t suppliers, for each t
+    hist = np.zeros(1, dtype=np.int64)
+    for _, _, data in blocks():
+        h = np.bincount(data.astype(np.int64))
+        if len(h) > len(hist):
+            hist = np.pad(hist, (0, len(h) - len(hist)))
+        hist[: len(h)] += h
+    at_least = np.cumsum(hist[::-1])[::-1]  # at_least[t] = pairs with shared >= t
+    t = 1
+    while t < len(at_least) and at_least[t] > max_edges:
+        t += 1
+    rows, cols, vals = [], [], []
+    for r, c, d in blocks():
+        keep = d >= t
+        rows.append(r[keep])
+        cols.append(c[keep])
+        vals.append(d[keep])
+    if rows:
+        shared = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nb, nb))
+    else:
+        shared = sp.csr_array((nb, nb))
+    return Projection(
+        "buyers", buyers, {"weight": shared, "suppliers": shared}, graph_attrs={"self_loops": 0, "min_shared": t}
+    )
 
 
 def stakeholder_projection(collab: Projection, market: Projection) -> Projection:
@@ -488,7 +524,7 @@ def _brandes_csr(A: sp.csr_array, sources: np.ndarray, directed: bool) -> tuple[
 
 
 def betweenness(
-    G: nx.Graph, *, k: int | None = None, exact_max: int = 20_000, seed: int | None = None, normalized: bool = True
+    G: nx.Graph, *, k: int | None = None, exact_max: int = 5_000, seed: int | None = None, normalized: bool = True
 ) -> Betweenness:
     """Betweenness centrality on hop distances: exact up to ``exact_max`` nodes, else sampled.
 
@@ -802,7 +838,7 @@ def analyze_projection(
     proj: Projection,
     *,
     seed: int = 42,
-    exact_max: int = 20_000,
+    exact_max: int = 5_000,
     betweenness_k: int = 256,
     louvain_fast_min: int = 200_000,
     progress: Progress | None = None,
@@ -860,10 +896,10 @@ def analyze_projection(
         result.metrics["eigenvector"] = dict(zip(nodes, timed("eigenvector", lambda: _eigenvector_csr(A, 1e-6, 1000)).tolist()))
     except AnalysisError as exc:
         result.notes.append(f"eigenvector not computed: {exc}")
-    G = timed("networkx graph", lambda: _graph_from_csr(nodes, A))
-    result.metrics["core"] = timed("core", lambda: core_number(G))
-    parts = timed("louvain", lambda: louvain(G, seed=seed, fast_min_edges=louvain_fast_min))
-    del G
+    graph = timed("networkx graph", lambda: _graph_from_csr(nodes, A))
+    result.metrics["core"] = timed("core", lambda: core_number(graph))
+    parts = timed("louvain", lambda: louvain(graph, seed=seed, fast_min_edges=louvain_fast_min))
+    graph.clear()  # free it before the next network
     labels = {v: i for i, c in enumerate(parts) for v in c}
     result.metrics["community"] = {v: labels[v] for v in nodes}
     result.communities = [sorted(c) for c in parts]
@@ -943,7 +979,7 @@ def analyze(
     progress: Progress | None = None,
     *,
     write: bool = True,
-    exact_max: int = 20_000,
+    exact_max: int = 5_000,
     betweenness_k: int = 256,
 ) -> AnalysisResult:
     """Project ``networks`` from ``store``, compute every metric, write one network's back.
