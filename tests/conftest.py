@@ -60,3 +60,45 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+# -- real Neo4j (`make neo4j` starts it; NEO4J_TEST_URI names it) --------------------------------
+NEO4J_HINT = "run `make neo4j` (it starts the real Neo4j test server) and set NEO4J_TEST_URI=bolt://127.0.0.1:7687"
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver():
+    """The official driver connected to the real Neo4j test server; FAILS (never skips) without one."""
+    from graph.errors import StoreError
+    from graph.store.neo4j import connect
+
+    uri = os.environ.get("NEO4J_TEST_URI")
+    if not uri:
+        pytest.fail(f"NEO4J_TEST_URI is not set: {NEO4J_HINT}")
+    try:
+        driver = connect(uri)
+    except StoreError as exc:
+        pytest.fail(f"{exc} For tests: {NEO4J_HINT}")
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_driver):
+    """A Neo4jStore on a cleared database (all nodes deleted, constraints kept), schema ensured.
+
+    The test server has one database, shared by every test process on this machine: a file lock
+    held for the test keeps two test runs from clearing each other's data.
+    """
+    import fcntl
+    import tempfile
+
+    from graph.store.neo4j import Neo4jStore
+
+    lock_path = Path(tempfile.gettempdir()) / f"stakenet-neo4j-{os.environ['NEO4J_TEST_URI'].rsplit(':', 1)[-1]}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        store = Neo4jStore(neo4j_driver)
+        store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        store.ensure_schema()
+        yield store

@@ -1,0 +1,483 @@
+"""The Neo4j store: the same interface as the embedded store, over the official ``neo4j`` driver.
+
+The CLI opens the driver once (:func:`connect`) and hands it to :class:`Neo4jStore`. The schema
+comes from graph/model.py: a unique constraint for every node key, a relationship index for every
+relationship key property, and a ``Meta`` node holding the schema version.
+
+Loads are idempotent upserts. Records are cut into batches (default 10,000); each batch is
+de-duplicated in Python exactly as the embedded store does it, then written in **one** write
+transaction through ``session.execute_write`` (so the driver retries transient failures): one
+``UNWIND $rows ... MERGE`` statement per node label, then one per relationship type and label pair.
+Known values are never overwritten with unknown ones (``None`` properties are dropped before
+``SET n += ...``), ``source`` accumulates ``;``-joined and ``aliases`` are unioned. A batch that
+fails leaves earlier batches committed, so rerunning the same load completes it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import (
+    AuthError,
+    ConfigurationError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from graph.errors import SchemaError, StoreError
+from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
+from graph.records import Node, Record, validate
+from graph.store import Counts, LoadStats
+from graph.store.embedded import _merge_into
+
+DEFAULT_BATCH_SIZE = 10_000
+
+_SPECIAL = ("source", "aliases")  # merged by rule, not overwritten
+
+
+def _unreachable(uri: str) -> str:
+    return f"cannot reach Neo4j at {uri}. Start it with docker compose up -d --wait, or set NEO4J_URI."
+
+
+def connect(uri: str, user: str = "neo4j", password: str | None = None) -> neo4j.Driver:
+    """Open a driver to Neo4j at ``uri`` and check that the server answers.
+
+    Without a password the driver connects without authentication (a server with auth disabled,
+    such as the test server of ``make neo4j``). The password is never put in a message.
+
+    >>> connect("bolt://127.0.0.1:1")
+    Traceback (most recent call last):
+    ...
+    graph.errors.StoreError: cannot reach Neo4j at bolt://127.0.0.1:1. Start it with docker compose up -d --wait, or set NEO4J_URI.
+    """
+    auth = neo4j.basic_auth(user, password) if password is not None else None
+    try:
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=auth, connection_timeout=10.0, max_transaction_retry_time=30.0, notifications_min_severity="OFF"
+        )
+    except (ConfigurationError, ValueError) as exc:
+        raise StoreError(
+            f"--neo4j-uri {uri!r} is not a Neo4j URI ({exc}); use e.g. neo4j://localhost:7687 or bolt://127.0.0.1:7687"
+        ) from exc
+    try:
+        driver.verify_connectivity()
+    except AuthError:
+        driver.close()
+        how = "the password given" if password is not None else "no password"
+        raise StoreError(
+            f"Neo4j at {uri} refused the credentials of user {user!r} ({how}): wrong user or password. "
+            "Set NEO4J_USER and NEO4J_PASSWORD (or --neo4j-user / --neo4j-password)."
+        ) from None
+    except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        driver.close()
+        raise StoreError(_unreachable(uri)) from exc
+    except Neo4jError as exc:
+        driver.close()
+        raise StoreError(f"Neo4j at {uri} refused the connection: {exc.message}") from exc
+    except DriverError as exc:
+        driver.close()
+        raise StoreError(f"{_unreachable(uri)} ({type(exc).__name__})") from exc
+    return driver
+
+
+def _source_expr(var: str) -> str:
+    """Cypher folding ``row.source`` (possibly ';'-joined) into ``var.source`` without repeats."""
+    return (
+        f"reduce(acc = {var}.source, x IN CASE WHEN row.source IS NULL THEN [] ELSE split(row.source, ';') END | "
+        "CASE WHEN acc IS NULL THEN x WHEN x IN split(acc, ';') THEN acc ELSE acc + ';' + x END)"
+    )
+
+
+def _aliases_expr(var: str) -> str:
+    return (
+        f"reduce(acc = {var}.aliases, x IN coalesce(row.aliases, []) | "
+        "CASE WHEN acc IS NULL THEN [x] WHEN x IN acc THEN acc ELSE acc + x END)"
+    )
+
+
+def _merge_sets(var: str, prop_names: Sequence[str]) -> str:
+    sets = [f"{var} += row.p"]
+    if "source" in prop_names:
+        sets.append(f"{var}.source = {_source_expr(var)}")
+    if "aliases" in prop_names:
+        sets.append(f"{var}.aliases = {_aliases_expr(var)}")
+    return "SET " + ", ".join(sets)
+
+
+def _node_cypher(nt: NodeType) -> str:
+    return f"UNWIND $rows AS row MERGE (n:{nt.label} {{{nt.key}: row.k}}) {_merge_sets('n', nt.prop_names)}"
+
+
+def _rel_cypher(rt: RelType, src: NodeType, dst: NodeType) -> str:
+    keys = ", ".join(f"{k}: row.{k}" for k in rt.key)
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{src.label} {{{src.key}: row.s}}) MATCH (b:{dst.label} {{{dst.key}: row.d}}) "
+        f"MERGE (a)-[e:{rt.type}{' {' + keys + '}' if keys else ''}]->(b) "
+        f"{_merge_sets('e', rt.prop_names)} RETURN count(*) AS n"
+    )
+
+
+def _plain_props(props: Mapping[str, Any], types: Mapping[str, str], skip: Iterable[str]) -> dict[str, Any]:
+    """Known (non-None) properties, DOUBLEs as floats, without the ones merged by rule."""
+    skip = set(skip)
+    out: dict[str, Any] = {}
+    for k, v in props.items():
+        if v is None or k in skip:
+            continue
+        out[k] = float(v) if types.get(k) == "DOUBLE" else v
+    return out
+
+
+def _short(record: Record, limit: int = 300) -> str:
+    text = repr(record)
+    return text if len(text) <= limit else text[: limit - 15] + f"... ({len(text)} chars)"
+
+
+def _one_line(msg: str | None) -> str:
+    lines = [ln.strip() for ln in (msg or "").splitlines() if ln.strip()]
+    return lines[0] if lines else (msg or "")
+
+
+class _Statement:
+    """One UNWIND statement of a batch, with its rows and what they came from."""
+
+    __slots__ = ("cypher", "rows", "origins", "kind", "check")
+
+    def __init__(self, cypher: str, rows: list[dict[str, Any]], origins: list[Record], kind: str, check: Any = None):
+        self.cypher = cypher
+        self.rows = rows
+        self.origins = origins
+        self.kind = kind  # "node" or "rel"
+        self.check = check  # for rels: (rt, src NodeType, dst NodeType)
+
+
+class Neo4jStore:
+    """The stakenet graph in Neo4j, handed an open driver (see :func:`connect`).
+
+    ``database`` is the Neo4j database name (None: the server's default); ``batch_size`` the
+    default number of records per write transaction.
+    """
+
+    dialect = "neo4j"
+
+    def __init__(self, driver: neo4j.Driver, database: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.driver = driver
+        self.database = database
+        self.batch_size = batch_size
+        self._node_cypher = {label: _node_cypher(nt) for label, nt in NODE_TYPES.items()}
+        self._types = {
+            **{label: {p.name: p.type for p in nt.props} for label, nt in NODE_TYPES.items()},
+            **{type_: {p.name: p.type for p in rt.props} for type_, rt in REL_TYPES.items()},
+        }
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _session(self, **kwargs: Any) -> neo4j.Session:
+        return self.driver.session(database=self.database, **kwargs)
+
+    def _fail(self, exc: Exception, what: str) -> StoreError:
+        if isinstance(exc, (ServiceUnavailable, SessionExpired)):
+            return StoreError(f"lost the connection to Neo4j during {what}: {_one_line(str(exc))}")
+        if isinstance(exc, Neo4jError):
+            return StoreError(f"Neo4j refused {what}: {_one_line(exc.message)}")
+        return StoreError(f"{what} failed: {_one_line(str(exc))}")
+
+    def _run(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        # An auto-commit transaction, so that ``CALL { ... } IN TRANSACTIONS`` works too.
+        try:
+            with self._session() as session:
+                return [r.data() for r in session.run(cypher, dict(params or {}))]
+        except (Neo4jError, DriverError) as exc:
+            raise self._fail(exc, "the query") from exc
+
+    # -- schema -----------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes from graph/model.py; refuse another schema version."""
+        found = self._run("MATCH (m:Meta {key: 'schema_version'}) RETURN m.value AS v")
+        if found:
+            version = found[0]["v"]
+            if version != str(SCHEMA_VERSION):
+                raise SchemaError(
+                    f"this Neo4j database has stakenet schema version {version}, this stakenet uses "
+                    f"{SCHEMA_VERSION}. Use another database (--neo4j-database) and load again (loads are repeatable)."
+                )
+        else:
+            other = self._run("MATCH (n) WHERE NOT n:Meta RETURN labels(n) AS l LIMIT 1")
+            if other:
+                raise SchemaError(
+                    f"this Neo4j database holds nodes not made by stakenet (labels {other[0]['l']}) and no "
+                    "stakenet schema version. Use another database (--neo4j-database) or an empty server."
+                )
+        for nt in NODE_TYPES.values():
+            self._run(
+                f"CREATE CONSTRAINT stakenet_{nt.label.lower()}_{nt.key} IF NOT EXISTS "
+                f"FOR (n:{nt.label}) REQUIRE n.{nt.key} IS UNIQUE"
+            )
+        for rt in REL_TYPES.values():
+            for k in rt.key:
+                self._run(
+                    f"CREATE INDEX stakenet_{rt.type.lower()}_{k} IF NOT EXISTS FOR ()-[e:{rt.type}]-() ON (e.{k})"
+                )
+        self._run("CALL db.awaitIndexes(300)")
+        if not found:
+            self._run("MERGE (m:Meta {key: 'schema_version'}) SET m.value = $v", {"v": str(SCHEMA_VERSION)})
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(
+        self,
+        records: Iterable[Record],
+        *,
+        batch_size: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadStats:
+        """Upsert ``records`` in batches, each in its own write transaction; reloading changes nothing.
+
+        Nodes of a batch are written before its relationships. A relationship whose endpoint exists
+        neither in the database nor earlier in the stream, or a batch the server refuses, raises
+        StoreError naming the batch and the first offending record; earlier batches stay committed.
+        """
+        size = self.batch_size if batch_size is None else batch_size
+        if size < 1:
+            raise StoreError("batch size must be at least 1")
+        stats = LoadStats()
+        batch: list[Record] = []
+        number = 0
+        for record in records:
+            batch.append(record)
+            if len(batch) >= size:
+                number += 1
+                stats.add(self._load_batch(batch, number))
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            number += 1
+            stats.add(self._load_batch(batch, number))
+            if progress:
+                progress(len(batch))
+        return stats
+
+    def _statements(self, batch: Sequence[Record], number: int) -> list[_Statement]:
+        nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        node_origin: dict[tuple[str, str], Record] = {}
+        rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+        rel_origin: dict[tuple[Any, ...], Record] = {}
+        for record in batch:
+            try:
+                validate(record)
+            except SchemaError as exc:
+                raise StoreError(f"batch {number}: {exc} (record {_short(record)})") from exc
+            if isinstance(record, Node):
+                slot = nodes[record.label].setdefault(record.key, {})
+                _merge_into(slot, record.props)
+                node_origin.setdefault((record.label, record.key), record)
+            else:
+                rt = REL_TYPES[record.type]
+                key_values = tuple(record.props.get(k) or "" for k in rt.key)
+                ident = (record.src[1], record.dst[1], *key_values)
+                group = (record.type, record.src[0], record.dst[0])
+                slot = rels[group].setdefault(ident, {})
+                _merge_into(slot, record.props)
+                for k, v in zip(rt.key, key_values):
+                    slot[k] = v
+                rel_origin.setdefault((group, ident), record)
+        out: list[_Statement] = []
+        for label in sorted(nodes):
+            nt = NODE_TYPES[label]
+            types = self._types[label]
+            rows: list[dict[str, Any]] = []
+            origins: list[Record] = []
+            for k, props in nodes[label].items():
+                rows.append(
+                    {
+                        "k": k,
+                        "p": _plain_props(props, types, (nt.key, *_SPECIAL)),
+                        "source": props.get("source"),
+                        "aliases": props.get("aliases"),
+                    }
+                )
+                origins.append(node_origin[(label, k)])
+            out.append(_Statement(self._node_cypher[label], rows, origins, "node"))
+        for group in sorted(rels):
+            type_, src_label, dst_label = group
+            rt = REL_TYPES[type_]
+            src, dst = NODE_TYPES[src_label], NODE_TYPES[dst_label]
+            types = self._types[type_]
+            rows, origins = [], []
+            for ident, props in rels[group].items():
+                row = {"s": ident[0], "d": ident[1], "source": props.get("source")}
+                row["p"] = _plain_props(props, types, ("source",))
+                for n, k in enumerate(rt.key):
+                    row[k] = ident[2 + n]
+                rows.append(row)
+                origins.append(rel_origin[(group, ident)])
+            out.append(_Statement(_rel_cypher(rt, src, dst), rows, origins, "rel", (rt, src, dst)))
+        return out
+
+    def _load_batch(self, batch: Sequence[Record], number: int) -> LoadStats:
+        statements = self._statements(batch, number)
+        stats = LoadStats(records=len(batch), batches=1)
+
+        def work(tx: neo4j.ManagedTransaction) -> list[tuple[int, int]]:
+            done = []
+            for st in statements:
+                result = tx.run(st.cypher, rows=st.rows)
+                if st.kind == "rel":
+                    matched = result.single(strict=True)["n"]
+                    counters = result.consume().counters
+                    if matched < len(st.rows):
+                        raise _MissingEndpoint(self._missing_endpoint(tx, st, number))
+                    done.append((counters.relationships_created, len(st.rows)))
+                else:
+                    counters = result.consume().counters
+                    done.append((counters.nodes_created, len(st.rows)))
+            return done
+
+        try:
+            with self._session() as session:
+                done = session.execute_write(work)
+        except _MissingEndpoint as exc:
+            raise StoreError(str(exc)) from None
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(
+                f"batch {number}: lost the connection to Neo4j ({_one_line(str(exc))}). Earlier batches are "
+                "committed; run the same load again to complete it."
+            ) from exc
+        except Neo4jError as exc:
+            culprit = self._first_offender(statements)
+            raise StoreError(
+                f"batch {number}: Neo4j refused it: {_one_line(exc.message)[:400]}; first offending record: {culprit}. "
+                "Earlier batches are committed; fix the record and run the load again."
+            ) from exc
+        for st, (created, rows) in zip(statements, done):
+            if st.kind == "node":
+                stats.nodes_created += created
+                stats.nodes_updated += rows - created
+            else:
+                stats.rels_created += created
+                stats.rels_updated += rows - created
+        return stats
+
+    @staticmethod
+    def _missing_endpoint(tx: neo4j.ManagedTransaction, st: _Statement, number: int) -> str:
+        rt, src, dst = st.check
+        for end, key_field in ((src, "s"), (dst, "d")):
+            keys = sorted({row[key_field] for row in st.rows})
+            found = {
+                r["k"]
+                for r in tx.run(
+                    f"UNWIND $keys AS k MATCH (n:{end.label} {{{end.key}: k}}) RETURN k", keys=keys
+                )
+            }
+            missing = [k for k in keys if k not in found]
+            if missing:
+                i = next(i for i, row in enumerate(st.rows) if row[key_field] == missing[0])
+                return (
+                    f"batch {number}: {rt.type} from {src.label} {st.rows[i]['s']!r} to {dst.label} "
+                    f"{st.rows[i]['d']!r}: {end.label} {missing[0]!r} does not exist ({len(missing)} missing "
+                    f"{end.label} endpoints in this batch; first record {_short(st.origins[i])}). A source must yield "
+                    "a node before relationships that use it."
+                )
+        return f"batch {number}: {rt.type}: some endpoints do not exist"
+
+    def _first_offender(self, statements: Sequence[_Statement]) -> str:
+        """Replay a refused batch row by row in a transaction that is rolled back; name the first bad row."""
+        try:
+            with self._session() as session:
+                tx = session.begin_transaction()
+                try:
+                    for st in statements:
+                        for row, origin in zip(st.rows, st.origins):
+                            try:
+                                tx.run(st.cypher, rows=[row]).consume()
+                            except Neo4jError:
+                                return _short(origin)
+                finally:
+                    if not tx.closed():
+                        tx.rollback()
+        except (Neo4jError, DriverError):
+            pass
+        return "(not found by replaying the batch row by row)"
+
+    # -- reading and writing back ----------------------------------------------------------
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
+        return self._run(cypher, params)
+
+    def rows(
+        self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream the rows of ``cypher`` as tuples (the driver fetches ``chunk`` records at a time)."""
+        try:
+            with self._session(fetch_size=chunk) as session:
+                result = session.run(cypher, dict(params or {}))
+                for record in result:
+                    yield tuple(record.values())
+        except (Neo4jError, DriverError) as exc:
+            raise self._fail(exc, "the query") from exc
+
+    def write_properties(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Set properties on existing ``label`` nodes; each row holds the key and the values.
+
+        Values are written as given (``None`` clears), so metrics of an earlier run do not linger.
+        Rows go in batches of ``batch_size``, each in its own write transaction.
+        """
+        nt = NODE_TYPES[label]
+        if not rows:
+            return 0
+        unknown = {n for r in rows for n in r} - set(nt.prop_names)
+        if unknown:
+            raise SchemaError(f"{label} has no properties {sorted(unknown)} in graph/model.py")
+        names = [n for n in nt.prop_names if n != nt.key and any(n in r for r in rows)]
+        types = self._types[label]
+        sets = ", ".join(f"n.{n} = row.{n}" for n in names)
+        cypher = (
+            f"UNWIND $rows AS row MATCH (n:{label} {{{nt.key}: row.k}}) "
+            f"{'SET ' + sets if sets else ''} RETURN count(*) AS n"
+        )
+        total = 0
+        for start in range(0, len(rows), self.batch_size):
+            chunk = []
+            for r in rows[start : start + self.batch_size]:
+                row: dict[str, Any] = {"k": r[nt.key]}
+                for n in names:
+                    v = r.get(n)
+                    row[n] = float(v) if v is not None and types[n] == "DOUBLE" else v
+                chunk.append(row)
+            try:
+                with self._session() as session:
+                    total += session.execute_write(_write_rows, cypher, chunk)
+            except (Neo4jError, DriverError) as exc:
+                raise self._fail(exc, f"writing {label} properties") from exc
+        return total
+
+    def counts(self) -> Counts:
+        """Nodes per label and relationships per type (from Neo4j's count store: cheap)."""
+        counts = Counts()
+        try:
+            with self._session() as session:
+                for label in NODE_TYPES:
+                    if label == "Meta":
+                        continue
+                    counts.nodes[label] = session.run(f"MATCH (n:{label}) RETURN count(n) AS c").single(strict=True)["c"]
+                for type_ in REL_TYPES:
+                    counts.rels[type_] = session.run(f"MATCH ()-[e:{type_}]->() RETURN count(e) AS c").single(strict=True)["c"]
+        except (Neo4jError, DriverError) as exc:
+            raise self._fail(exc, "counting") from exc
+        return counts
+
+
+def _write_rows(tx: neo4j.ManagedTransaction, cypher: str, rows: list[dict[str, Any]]) -> int:
+    return int(tx.run(cypher, rows=rows).single(strict=True)["n"])
+
+
+class _MissingEndpoint(Exception):
+    """Raised inside a batch's transaction (so it rolls back) when a relationship has no endpoint."""
+
+
+__all__ = ["connect", "Neo4jStore", "DEFAULT_BATCH_SIZE"]
