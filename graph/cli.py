@@ -107,6 +107,22 @@ def cli(
     ctx.obj = StoreConfig(db, neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
 
 
+def _effective_argv(ctx: click.Context) -> list[str]:
+    """The options the group and the command ran with (defaults left out), as an argv list."""
+    argv: list[str] = []
+    for c in (ctx.find_root(), ctx):
+        if c is not ctx.find_root():
+            argv.append(c.info_name or "")
+        for param in c.command.params:
+            value = c.params.get(param.name or "")
+            if not isinstance(param, click.Option) or value in (None, False) or value == param.default:
+                continue
+            if "password" in (param.name or ""):
+                continue
+            argv += [param.opts[0]] if param.is_flag else [param.opts[0], str(value)]
+    return argv
+
+
 @cli.command()
 @click.option("--region", metavar="NUTS", help="Add a region profile for this NUTS code (e.g. SE313, Gävleborgs län).")
 @click.option("--org", metavar="ORG", help="Add an organisation profile: an org_id, organisation number or exact name.")
@@ -126,8 +142,6 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
       stakenet --db region.db report --region SE313 --org "Region Gävleborg" --out out
       stakenet report --format json --top 20
     """
-    import sys
-
     from graph.report import command_line, parse_formats, write_report
 
     try:
@@ -137,7 +151,7 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
     progress = None if quiet else (lambda step: click.echo(f"report: {step} ...", err=True))
     paths = write_report(
         get_store(ctx), out_dir, formats=chosen, region=region, org=org, top=top,
-        command=command_line(sys.argv[1:]), progress=progress,
+        command=command_line(_effective_argv(ctx)), progress=progress,
     )
     for path in paths.all():
         click.echo(str(path))

@@ -277,6 +277,7 @@ Q_ORG_BY_NAME = (
     "MATCH (o:Organisation) WHERE lower(o.name) = lower($ref) OR $ref IN o.aliases "
     "RETURN o.org_id AS org_id ORDER BY org_id"
 )
+Q_ORG_ALIASES = "MATCH (o:Organisation) WHERE o.aliases IS NOT NULL RETURN o.org_id AS org_id, o.aliases AS aliases"
 Q_ORG_NAME_LIKE = (
     "MATCH (o:Organisation) WHERE lower(o.name) CONTAINS lower($ref) "
     "RETURN o.org_id AS org_id, o.name AS name ORDER BY name, org_id LIMIT 6"
@@ -679,6 +680,19 @@ def resolve_org(store: Any, ref: str) -> str:
             return ids[0]
         if len(ids) > 1:
             raise ReportError(f"--org {ref!r} names {len(ids)} organisations ({', '.join(ids[:5])}); give one org_id")
+    # Aliases in any letter case: one streamed pass, done once per report.
+    wanted = " ".join(ref.casefold().split())
+    ids = sorted(
+        {
+            org_id
+            for org_id, aliases in store.rows(Q_ORG_ALIASES)
+            if any(" ".join(str(a).casefold().split()) == wanted for a in aliases or ())
+        }
+    )
+    if len(ids) == 1:
+        return ids[0]
+    if len(ids) > 1:
+        raise ReportError(f"--org {ref!r} names {len(ids)} organisations ({', '.join(ids[:5])}); give one org_id")
     near = _rows(store, Q_ORG_NAME_LIKE, {"ref": ref})
     hint = "; names containing it: " + ", ".join(f"{r['name']} ({r['org_id']})" for r in near[:5]) if near else ""
     raise ReportError(f"--org {ref!r} is not an org_id, organisation number or name in the graph{hint}")
