@@ -191,6 +191,15 @@ def _upper(m: sp.spmatrix) -> sp.csr_array:
     return sp.csr_array(out)
 
 
+def _aligned(m: sp.spmatrix | sp.sparray, pattern: sp.csr_array) -> sp.csr_array:
+    """The entries of ``m`` at the non-zero positions of ``pattern`` (explicit zeros kept)."""
+    rows, cols = pattern.nonzero()
+    if len(rows) == 0:
+        return sp.csr_array(pattern.shape, dtype=float)
+    values = np.asarray(sp.csr_array(m)[rows, cols], dtype=float).ravel()
+    return sp.csr_array((values, (rows, cols)), shape=pattern.shape)
+
+
 def _reindex(m: sp.csr_array, old: np.ndarray, new: np.ndarray) -> sp.csr_array:
     """``m`` indexed by ``old`` node ids, re-indexed into the (sorted superset) ``new``."""
     pos = np.searchsorted(new, old)
@@ -211,7 +220,7 @@ def collaboration_projection(ben: Beneficiaries) -> Projection:
     shared = _upper(inc @ inc.T)
     money = _upper(inc @ sp.diags_array(budget) @ inc.T)
     # keep money aligned with shared (a pair with zero-budget projects still has a tie)
-    money = sp.csr_array((np.asarray(money.tocsr()[shared.nonzero()]).ravel(), shared.nonzero()), shape=shared.shape)
+    money = _aligned(money, shared)
     currencies = sorted({c for c in ben.currency if c})
     return Projection(
         "collaboration",
@@ -235,10 +244,9 @@ def market_projection(aw: Awards) -> Projection:
     known = ~np.isnan(value)
     value_m = sp.csr_array((np.where(known, value, 0.0), (bi, si)), shape=(n, n))
     known_m = sp.csr_array((known.astype(float), (bi, si)), shape=(n, n))
-    pattern = awards.nonzero()
-    value_m = sp.csr_array((np.asarray(value_m.tocsr()[pattern]).ravel(), pattern), shape=(n, n))
-    known_m = sp.csr_array((np.asarray(known_m.tocsr()[pattern]).ravel(), pattern), shape=(n, n))
     awards.sum_duplicates()
+    value_m = _aligned(value_m, awards)
+    known_m = _aligned(known_m, awards)
     currencies = sorted({c for c in aw.currency if c})
     return Projection(
         "market",
@@ -303,7 +311,7 @@ def stakeholder_projection(collab: Projection, market: Projection) -> Projection
 
     def und(attr: str) -> sp.csr_array:
         m = market.matrices[attr]
-        return _upper(m + m.T) if m.nnz else sp.csr_array(m.shape)
+        return _upper(m + m.T) if m.nnz else sp.csr_array(m.shape, dtype=float)
 
     parts = {
         "projects": _reindex(collab.matrices["projects"], collab.nodes, nodes),
@@ -312,8 +320,7 @@ def stakeholder_projection(collab: Projection, market: Projection) -> Projection
         "value": _reindex(und("value"), market.nodes, nodes),
     }
     weight = _upper(parts["projects"] + parts["awards"])
-    pattern = weight.nonzero()
-    aligned = {k: sp.csr_array((np.asarray(v.tocsr()[pattern]).ravel(), pattern), shape=weight.shape) for k, v in parts.items()}
+    aligned = {k: _aligned(v, weight) for k, v in parts.items()}
     return Projection(
         "stakeholder",
         nodes,
