@@ -193,15 +193,16 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
     first_company = p.buyers + p.beneficiary_only
     n_companies = n - first_company
     county[: len(COUNTIES)] = np.arange(len(COUNTIES))
-    size = rng.choice(len(SIZES), size=n, p=SIZE_WEIGHTS)
     legal = rng.choice(len(_LEGAL), size=n, p=[0.9, 0.03, 0.03, 0.04])
+    # Suppliers: Zipf-like participation over companies in a seeded random order.
+    ranks = rng.permutation(n_companies)
+    weights = 1.0 / (ranks + 1.0) ** 0.9
+    size = np.full(n, len(SIZES) - 1)
+    size[first_company:] = _sizes_by_award_share(weights)
     for start in range(0, n, chunk):
         for i in range(start, min(n, start + chunk)):
             yield from _organisation(i, p, int(county[i]), int(size[i]), int(legal[i]))
 
-    # Suppliers: Zipf-like participation over companies in a seeded random order.
-    ranks = rng.permutation(n_companies)
-    weights = 1.0 / (ranks + 1.0) ** 0.9
     cdf = np.cumsum(weights)
     cdf /= cdf[-1]
     # Buyers: regions and big municipalities buy more (heavy tail too, milder).
@@ -322,6 +323,23 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
             yield Rel("IN_PROGRAMME", ("Project", pid), ("Programme", _cci(int(programme[j]))), {"source": SOURCE})
             yield Rel("HAS_THEME", ("Project", pid), ("Theme", THEMATIC_OBJECTIVES[theme[j]][0]), {"source": SOURCE})
             yield Rel("LOCATED_IN", ("Project", pid), ("Region", COUNTIES[lead_county][0]), {"source": SOURCE})
+
+
+def _sizes_by_award_share(weights: np.ndarray) -> np.ndarray:
+    """Size classes such that each class's share of expected awards matches the real shares.
+
+    Companies are taken from the most to the least active; each gets the class furthest below its
+    target share so far, so the heavy tail cannot skew the shares the way independent draws do.
+    """
+    out = np.empty(len(weights), dtype=np.int64)
+    got = np.zeros(len(SIZES))
+    total = 0.0
+    for i in np.argsort(-weights, kind="stable"):
+        total += weights[i]
+        c = int(np.argmax(SIZE_WEIGHTS * total - got))
+        out[i] = c
+        got[c] += weights[i]
+    return out
 
 
 def _cci(i: int) -> str:

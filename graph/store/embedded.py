@@ -280,7 +280,10 @@ class EmbeddedStore:
         new_rows = [p for k, p in by_key.items() if k not in existing]
         columns = [(p.name, p.type) for p in nt.props]
         if new_rows:
-            self.conn.execute(f"COPY {nt.label} FROM $tbl", {"tbl": _arrow_table(columns, new_rows)})
+            # Name the columns: after a schema change the table's column order may differ from model.py.
+            self.conn.execute(
+                f"COPY {nt.label}({', '.join(n for n, _ in columns)}) FROM $tbl", {"tbl": _arrow_table(columns, new_rows)}
+            )
         changed = _changed_rows(existing, by_key)
         if changed:
             present = {name for row in changed for name in row}
@@ -336,7 +339,7 @@ class EmbeddedStore:
             rows = [{"from": i[0], "to": i[1], **p} for i, p in new]
             table = _arrow_table([("from", "STRING"), ("to", "STRING"), *columns], rows)
             options = f" (from='{src_label}', to='{dst_label}')" if len(rt.pairs) > 1 else ""
-            self.conn.execute(f"COPY {rt.type} FROM $tbl{options}", {"tbl": table})
+            self.conn.execute(f"COPY {rt.type}({', '.join(n for n, _ in columns)}) FROM $tbl{options}", {"tbl": table})
         changed = _changed_rows(existing, by_ident)
         if changed:
             rows = []
