@@ -3,7 +3,7 @@
 Each question is one file, ``queries/<name>.cypher``, that opens with a header comment::
 
     // Question: Which organisations share EU projects with a given organisation?
-    // Parameter: $org_id (string, e.g. SE-ON:2321000246) The organisation.
+    // Parameter: $org_id (string, e.g. SE-ON:2321000198) The organisation.
     // Parameter: $limit (int, default 25) How many rows at most.
     // Columns: partner_id, partner, shared_projects, shared_eu_budget
 
@@ -441,7 +441,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.10g}" if abs(value) < 1e15 else repr(value)
+        if math.isnan(value):
+            return ""
+        text = repr(value)  # the shortest text that reads back as the same number
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(value, (list, tuple)):
         return "; ".join(_cell(v) for v in value)
     if isinstance(value, dict):

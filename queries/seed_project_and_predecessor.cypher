@@ -1,12 +1,16 @@
-// Question: What are a project and its predecessor (an earlier project of one of its beneficiaries named in its summary), with their partners?
+// Question: What are a project and its predecessor (an earlier project whose title its summary names), with their partners?
 // Parameter: $project_id (string, e.g. EUKG:Q2661002) The project; the seed is EU KG item Q2661002 (case 20203353),
 //   whose summary names its predecessor, Projektbanken case 20200535.
 // Columns: relation, project_id, title, start_date, end_date, eu_budget, currency, partner_id, partner, role
-// Note: relation is 'project' or 'predecessor'; one row per project and beneficiary.
+// Note: relation is 'project' or 'predecessor'; one row per project and beneficiary. A predecessor is
+//   any project that started earlier (or has no start date) and whose title, at least 12 characters
+//   long, appears in the project's summary: the sources have no predecessor link, and the two
+//   projects may name their beneficiaries differently, so the title is the reliable trace.
 MATCH (seed:Project {project_id: $project_id})
-OPTIONAL MATCH (seed)<-[:BENEFICIARY_OF]-(:Organisation)-[:BENEFICIARY_OF]->(prev:Project)
-WHERE prev.project_id <> seed.project_id AND prev.title IS NOT NULL AND seed.summary CONTAINS prev.title
-WITH seed, collect(DISTINCT prev.project_id) AS prev_ids
+OPTIONAL MATCH (prev:Project)
+WHERE prev.project_id <> seed.project_id AND size(prev.title) >= 12 AND seed.summary CONTAINS prev.title
+  AND (prev.start_date IS NULL OR seed.start_date IS NULL OR prev.start_date < seed.start_date)
+WITH seed, collect(prev.project_id) AS prev_ids
 UNWIND [seed.project_id] + prev_ids AS id
 MATCH (p:Project {project_id: id})
 OPTIONAL MATCH (p)<-[b:BENEFICIARY_OF]-(o:Organisation)

@@ -128,8 +128,8 @@ def test_list_shows_every_question_with_its_parameters(tmp_path: Path) -> None:
 
 def test_parameters_are_typed_by_the_header() -> None:
     q = get_query("buyer_suppliers")
-    got = parse_params(q, ["buyer_id=SE-ON:2321000246", "limit=3"])
-    assert got == {"buyer_id": "SE-ON:2321000246", "limit": 3}
+    got = parse_params(q, ["buyer_id=SE-ON:2321000198", "limit=3"])
+    assert got == {"buyer_id": "SE-ON:2321000198", "limit": 3}
     assert Param("x", "float", "0.5").convert("1e3") == 1000.0
     assert Param("x", "bool", "true").convert("No") is False
     with pytest.raises(QueryError, match=r"\$limit should be an int \(like 25\), got 'ten'"):
@@ -152,7 +152,7 @@ def test_malformed_headers_are_named() -> None:
 
 
 def test_parameter_values_are_never_pasted_into_the_text(loaded_store: EmbeddedStore) -> None:
-    hostile = "SE-ON:2321000246' OR 1=1 RETURN 1 //"
+    hostile = "SE-ON:2321000198' OR 1=1 RETURN 1 //"
     got = run_query(loaded_store, "buyer_suppliers", {"buyer_id": hostile})
     assert got.rows == []  # the value was compared as a whole string, not executed
     honest = run_query(loaded_store, "buyer_suppliers", {"buyer_id": REGION_GAVLEBORG})
@@ -184,7 +184,7 @@ def test_query_prints_table_json_and_csv(db_path: Path) -> None:
 
 def test_missing_parameter_is_one_line(db_path: Path) -> None:
     msg = one_line_error(invoke(db_path, "buyer_suppliers"))
-    assert "needs parameter $buyer_id" in msg and "--param buyer_id=SE-ON:2321000246" in msg
+    assert "needs parameter $buyer_id" in msg and "--param buyer_id=SE-ON:2321000198" in msg
 
 
 def test_unknown_query_name_suggests_close_names(db_path: Path) -> None:

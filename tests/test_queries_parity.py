@@ -18,13 +18,13 @@ import pytest
 from graph.queries import Query, list_queries, run_query
 from graph.records import Node, Record, Rel
 
-REGION_GAVLEBORG = "SE-ON:2321000246"
-HIG = "SE-ON:2021004185"  # Högskolan i Gävle
-GAVLE = "SE-ON:2120003096"  # Gävle kommun (fixture id)
-SANDVIKEN = "SE-ON:2120002270"  # Sandvikens kommun (fixture id)
-DALARNA = "SE-ON:2321000206"  # Region Dalarna (fixture id)
-STOCKHOLM = "SE-ON:2321000016"  # Region Stockholm (fixture id)
-ENERGI = "SE-ON:5564500957"  # Gävle Energi AB: supplier and beneficiary (fixture id)
+REGION_GAVLEBORG = "SE-ON:2321000198"
+HIG = "SE-ON:2021002890"  # Högskolan i Gävle
+GAVLE = "SE-ON:2120002338"  # Gävle kommun
+SANDVIKEN = "SE-ON:2120002346"  # Sandvikens kommun
+DALARNA = "SE-ON:2321000180"  # Region Dalarna
+STOCKHOLM = "SE-ON:2321000016"  # Region Stockholm
+ENERGI = "SE-ON:5564072501"  # Gävle Energi AB: supplier and beneficiary
 ATEA = "NAME:upphandling:atea sverige ab"
 STAD = "NAME:upphandling:hälsinge städ ab"
 BYGG = "NAME:upphandling:norrlandsbygg ab"
@@ -32,7 +32,7 @@ MEDICO = "NAME:upphandling:dansk medico a/s"
 KONSULT = "NAME:upphandling:åkerlund konsult ab"
 
 SEED = "EUKG:Q2661002"
-PREDECESSOR = "PB:20200535"
+PREDECESSOR = "20200535"
 SEED_SUMMARY = (
     "I det tidigare projektet Upphandlingsdriven Innovation för Regional Tillväxt har man kunnat konstatera "
     "att det finns en vilja hos upphandlande myndigheter att förändra sitt sätt att upphandla."
@@ -98,16 +98,16 @@ def parity_records() -> list[Record]:
     recs += [
         Node("Fund", {"code": "ERDF", "name": "European Regional Development Fund", "source": S}),
         Node("Fund", {"code": "ESF", "name": "European Social Fund", "source": S}),
-        Node("Theme", {"theme_id": "thematic_objective:01", "kind": "thematic_objective", "code": "01",
+        Node("Theme", {"theme_id": "TO01", "kind": "thematic_objective", "code": "01",
                        "name": "Forskning och innovation", "source": S}),
-        Node("Theme", {"theme_id": "thematic_objective:03", "kind": "thematic_objective", "code": "03",
+        Node("Theme", {"theme_id": "TO03", "kind": "thematic_objective", "code": "03",
                        "name": "Små och medelstora företags konkurrenskraft", "source": S}),
-        Node("Theme", {"theme_id": "priority_axis:1", "kind": "priority_axis", "code": "1", "name": "Innovation", "source": S}),
+        Node("Theme", {"theme_id": "PA:innovation", "kind": "priority_axis", "code": "1", "name": "Innovation", "source": S}),
     ]
     # Organisations, with written-back metrics (two equal PageRanks in community 0 test the tie-break).
-    recs += _org(REGION_GAVLEBORG, "Region Gävleborg", "SE313", org_number="2321000246", is_public=True,
+    recs += _org(REGION_GAVLEBORG, "Region Gävleborg", "SE313", org_number="2321000198", is_public=True,
                  pagerank=0.12, community=0, degree=9)
-    recs += _org(HIG, "Högskolan i Gävle", "SE313", org_number="2021004185", is_public=True,
+    recs += _org(HIG, "Högskolan i Gävle", "SE313", org_number="2021002890", is_public=True,
                  pagerank=0.05, community=0, degree=4)
     recs += _org(GAVLE, "Gävle kommun", "SE313", is_public=True, pagerank=0.05, community=0, degree=5)
     recs += _org(SANDVIKEN, "Sandvikens kommun", "SE313", is_public=True, pagerank=0.03, community=1, degree=3)
@@ -121,24 +121,24 @@ def parity_records() -> list[Record]:
     recs += _org(KONSULT, "Åkerlund Konsult AB", None, size="small", community=1, degree=1)
 
     # EU projects: the seed and its predecessor, both led by Region Gävleborg in SE313.
-    recs += _project(SEED, "SE313", "ERDF", ["thematic_objective:01", "priority_axis:1"], [REGION_GAVLEBORG, HIG],
+    recs += _project(SEED, "SE313", "ERDF", ["TO01", "PA:innovation"], [REGION_GAVLEBORG, HIG],
                      summary=SEED_SUMMARY, start_date="2019-11-01", end_date="2023-02-28", eu_budget=6647552.0,
                      total_budget=13295106.0, currency="SEK", cofinancing_rate=0.5, postal_code="80187")
-    recs += _project(PREDECESSOR, "SE313", "ERDF", ["thematic_objective:03"], [REGION_GAVLEBORG],
+    recs += _project(PREDECESSOR, "SE313", "ERDF", ["TO03"], [REGION_GAVLEBORG],
                      title="Upphandlingsdriven Innovation för Regional Tillväxt", start_date="2016-09-01",
                      end_date="2019-08-31", eu_budget=4952165.0, currency="SEK")
-    recs += _project("PB:20201111", "SE313", "ERDF", ["thematic_objective:01"], [GAVLE, HIG, ENERGI],
+    recs += _project("20201111", "SE313", "ERDF", ["TO01"], [GAVLE, HIG, ENERGI],
                      title="Energismart Gävle", start_date="2018-01-15", eu_budget=2000000.0, total_budget=4000000.0,
                      currency="SEK")
-    recs += _project("PB:20202222", "SE313", "ESF", ["thematic_objective:03"], [HIG, REGION_GAVLEBORG],
+    recs += _project("20202222", "SE313", "ESF", ["TO03"], [HIG, REGION_GAVLEBORG],
                      title="Kompetens i Gävleborg", start_date="2017-05-01", eu_budget=2000000.0, currency="SEK")
-    recs += _project("PB:20203333", "SE312", "ERDF", ["thematic_objective:01"], [DALARNA, HIG],
+    recs += _project("20203333", "SE312", "ERDF", ["TO01"], [DALARNA, HIG],
                      title="Innovation Dalarna", start_date="2018-03-01", eu_budget=1500000.5, currency="SEK")
-    recs += _project("PB:20204444", "SE110", "ERDF", ["thematic_objective:03"], [STOCKHOLM],
+    recs += _project("20204444", "SE110", "ERDF", ["TO03"], [STOCKHOLM],
                      title="Stockholm växer", start_date="2019-01-01", eu_budget=9000000.0, currency="SEK")
     recs += _project("EUKG:Q9000001", "SE313", None, [], [SANDVIKEN], title="Gränsöverskridande samverkan",
                      start_date="2020-02-01", eu_budget=250000.0, currency="EUR")
-    recs += _project("PB:20205555", "SE313", "ERDF", [], [SANDVIKEN], title="Sandviken bredband",
+    recs += _project("20205555", "SE313", "ERDF", [], [SANDVIKEN], title="Sandviken bredband",
                      start_date="2017-09-01", currency="SEK")
 
     # Procurements: (supplier, lot, contracted bids, award value).
