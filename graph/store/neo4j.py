@@ -37,7 +37,8 @@ from graph.store.embedded import _merge_into
 
 DEFAULT_BATCH_SIZE = 10_000
 
-_SPECIAL = ("source", "aliases")  # merged by rule, not overwritten
+_SPECIAL = ("source", "aliases")
+_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")  # merged by rule, not overwritten
 
 
 def _unreachable(uri: str) -> str:
@@ -55,6 +56,12 @@ def connect(uri: str, user: str = "neo4j", password: str | None = None) -> neo4j
     ...
     graph.errors.StoreError: cannot reach Neo4j at bolt://127.0.0.1:1. Start it with docker compose up -d --wait, or set NEO4J_URI.
     """
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme not in _SCHEMES:
+        raise StoreError(
+            f"--neo4j-uri {uri!r} is not a Neo4j URI; use e.g. neo4j://localhost:7687 or bolt://127.0.0.1:7687 "
+            f"(schemes: {', '.join(_SCHEMES)})"
+        )
     auth = neo4j.basic_auth(user, password) if password is not None else None
     try:
         driver = neo4j.GraphDatabase.driver(

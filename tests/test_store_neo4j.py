@@ -1,0 +1,258 @@
+"""The Neo4j store against a real Neo4j 5.26 (`make neo4j`): loads, merge semantics, errors, CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import cli
+from graph.errors import SchemaError, StoreError
+from graph.records import Node, Rel
+from graph.store.neo4j import Neo4jStore, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+ORG_A = "SE-ON:2321000246"
+ORG_B = "SE-ON:5560000001"
+
+
+def small_graph() -> list:
+    """A buyer, a supplier, a procurement with two lots and a project: every merge rule in play."""
+    return [
+        Node("Organisation", {"org_id": ORG_A, "name": "Region Gävleborg", "is_public": True, "source": "upphandling"}),
+        Node("Organisation", {"org_id": ORG_B, "name": "Bygg AB", "size": "small", "source": "upphandling"}),
+        Node("Procurement", {"procurement_id": "UH-1", "title": "Vägar", "value": 1000, "source": "upphandling"}),
+        Node("Project", {"project_id": "P-1", "title": "Broar", "eu_budget": 2.5, "source": "projektbanken"}),
+        Rel("BUYER_OF", ("Organisation", ORG_A), ("Procurement", "UH-1"), {"source": "upphandling"}),
+        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", ORG_B), {"lot_id": "1", "value": 10.0}),
+        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", ORG_B), {"lot_id": "2", "value": 20.0}),
+        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", ORG_B), {"contracted_bids": 3}),
+        Rel("BENEFICIARY_OF", ("Organisation", ORG_A), ("Project", "P-1"), {"role": "lead", "source": "projektbanken"}),
+    ]
+
+
+def test_load_counts_and_reload_changes_nothing(neo4j_store: Neo4jStore) -> None:
+    first = neo4j_store.load(small_graph(), batch_size=4)
+    assert (first.nodes_created, first.rels_created, first.batches) == (4, 5, 3)
+    counts = neo4j_store.counts()
+    assert counts.nodes["Organisation"] == 2 and counts.nodes["Procurement"] == 1 and counts.nodes["Project"] == 1
+    assert counts.rels == {**{t: 0 for t in counts.rels}, "BUYER_OF": 1, "AWARDED_TO": 3, "BENEFICIARY_OF": 1}
+    props_before = neo4j_store.query("MATCH (n) RETURN n.source AS s, properties(n) AS p ORDER BY s, p.title")
+    again = neo4j_store.load(small_graph())
+    assert (again.nodes_created, again.rels_created) == (0, 0)
+    assert (again.nodes_updated, again.rels_updated) == (4, 5)
+    assert neo4j_store.counts() == counts
+    assert neo4j_store.query("MATCH (n) RETURN n.source AS s, properties(n) AS p ORDER BY s, p.title") == props_before
+
+
+def test_merge_keeps_known_values_accumulates_sources_and_unions_aliases(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.load(
+        [Node("Organisation", {"org_id": ORG_A, "name": "Region Gävleborg", "aliases": ["RG"], "source": "a"})]
+    )
+    neo4j_store.load(
+        [
+            Node("Organisation", {"org_id": ORG_A, "name": None, "country": "SE", "aliases": ["RG", "Gävleborg"],
+                                  "source": "b"}),
+            # the same node twice in one batch: folded into one row before it reaches Neo4j
+            Node("Organisation", {"org_id": ORG_A, "sector": "public", "source": "a"}),
+        ]
+    )
+    [row] = neo4j_store.query("MATCH (o:Organisation {org_id: $id}) RETURN properties(o) AS p", {"id": ORG_A})
+    p = row["p"]
+    assert p["name"] == "Region Gävleborg"  # None never overwrites a known value
+    assert (p["country"], p["sector"]) == ("SE", "public")
+    assert p["source"] == "a;b"  # accumulated once each, in order of arrival
+    assert p["aliases"] == ["RG", "Gävleborg"]
+    # a source string that is already ';'-joined adds only its new parts
+    neo4j_store.load([Node("Organisation", {"org_id": ORG_A, "source": "b;c"})])
+    assert neo4j_store.query("MATCH (o:Organisation) RETURN o.source AS s") == [{"s": "a;b;c"}]
+
+
+def test_relationship_keys_and_property_merge(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.load(small_graph())
+    rows = neo4j_store.query(
+        "MATCH (:Procurement)-[e:AWARDED_TO]->(:Organisation) RETURN e.lot_id AS lot, e.value AS v, "
+        "e.contracted_bids AS bids ORDER BY lot"
+    )
+    assert rows == [
+        {"lot": "", "v": None, "bids": 3},  # no lot id: the key becomes "" (as in the embedded store)
+        {"lot": "1", "v": 10.0, "bids": None},
+        {"lot": "2", "v": 20.0, "bids": None},
+    ]
+    neo4j_store.load(
+        [Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", ORG_B), {"lot_id": "1", "contracted_bids": 5,
+                                                                              "value": None, "source": "x"})]
+    )
+    [lot1] = neo4j_store.query(
+        "MATCH ()-[e:AWARDED_TO {lot_id: '1'}]->() RETURN e.value AS v, e.contracted_bids AS b, e.source AS s"
+    )
+    assert lot1 == {"v": 10.0, "b": 5, "s": "x"}
+    assert neo4j_store.counts().rels["AWARDED_TO"] == 3
+    # DOUBLE properties are stored as floats even when a source gives an int (parity with embedded)
+    assert neo4j_store.query("MATCH (p:Procurement) RETURN p.value AS v") == [{"v": 1000.0}]
+
+
+def test_missing_endpoint_names_batch_and_record_keeps_committed_batches(neo4j_store: Neo4jStore) -> None:
+    records = small_graph()[:4] + [Rel("BUYER_OF", ("Organisation", ORG_A), ("Procurement", "UH-404"))]
+    with pytest.raises(StoreError) as err:
+        neo4j_store.load(records, batch_size=4)
+    msg = str(err.value)
+    assert msg.startswith("batch 2: BUYER_OF from Organisation")
+    assert "Procurement 'UH-404' does not exist" in msg and "Rel(type='BUYER_OF'" in msg
+    assert neo4j_store.counts().total_nodes == 4  # batch 1 stayed committed
+    fixed = records[:4] + [Node("Procurement", {"procurement_id": "UH-404"}), records[4]]
+    stats = neo4j_store.load(fixed, batch_size=4)
+    assert (stats.nodes_created, stats.rels_created) == (1, 1)
+    assert neo4j_store.counts().rels["BUYER_OF"] == 1
+
+
+def test_batch_refused_by_server_names_first_offending_record(neo4j_store: Neo4jStore) -> None:
+    """A key too large for Neo4j's index: a real server-side refusal, not a Python check."""
+    huge = "X" * 40_000
+    records = [Node("Fund", {"code": f"F{i}"}) for i in range(4)] + [
+        Node("Fund", {"code": "F9"}),
+        Node("Fund", {"code": huge, "name": "too long"}),
+    ]
+    with pytest.raises(StoreError) as err:
+        neo4j_store.load(records, batch_size=4)
+    msg = str(err.value)
+    assert msg.startswith("batch 2: Neo4j refused it:") and "too large" in msg
+    assert "first offending record: Node(label='Fund', props={'code': 'XXXX" in msg
+    assert len(msg) < 1200  # the record is shortened, the message stays readable
+    assert neo4j_store.counts().nodes["Fund"] == 4  # batch 1 committed, batch 2 rolled back whole
+    neo4j_store.load(records[:5], batch_size=4)
+    assert neo4j_store.counts().nodes["Fund"] == 5
+
+
+def test_invalid_record_names_batch(neo4j_store: Neo4jStore) -> None:
+    with pytest.raises(StoreError, match=r"batch 1: .*property 'nope' is not in graph/model.py"):
+        neo4j_store.load([Node("Fund", {"code": "ERDF", "nope": 1})])
+
+
+def test_query_rows_write_properties(neo4j_store: Neo4jStore) -> None:
+    neo4j_store.load(small_graph())
+    assert neo4j_store.query(
+        "MATCH (o:Organisation) WHERE o.name = $name RETURN o.org_id AS id", {"name": "Bygg AB"}
+    ) == [{"id": ORG_B}]
+    rows = list(neo4j_store.rows("MATCH (o:Organisation) RETURN o.org_id, o.name ORDER BY o.org_id", chunk=1))
+    assert rows == [(ORG_A, "Region Gävleborg"), (ORG_B, "Bygg AB")]
+    n = neo4j_store.write_properties(
+        "Organisation", [{"org_id": ORG_A, "pagerank": 0.7, "degree": 2}, {"org_id": ORG_B, "pagerank": 1}]
+    )
+    assert n == 2
+    got = neo4j_store.query("MATCH (o:Organisation) RETURN o.org_id AS id, o.pagerank AS pr, o.degree AS d ORDER BY id")
+    assert got == [{"id": ORG_A, "pr": 0.7, "d": 2}, {"id": ORG_B, "pr": 1.0, "d": None}]
+    # None clears: metrics of an earlier run do not linger
+    neo4j_store.write_properties("Organisation", [{"org_id": ORG_A, "degree": None}])
+    assert neo4j_store.query("MATCH (o:Organisation {org_id: $id}) RETURN o.degree AS d", {"id": ORG_A}) == [{"d": None}]
+    with pytest.raises(SchemaError, match="no properties"):
+        neo4j_store.write_properties("Organisation", [{"org_id": ORG_A, "bogus": 1}])
+    with pytest.raises(StoreError, match="Neo4j refused the query"):
+        neo4j_store.query("MATCH (n RETURN n")
+
+
+def test_schema_constraints_and_version_check(neo4j_store: Neo4jStore) -> None:
+    constraints = {r["name"] for r in neo4j_store.query("SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert {"stakenet_organisation_org_id", "stakenet_project_project_id", "stakenet_meta_key"} <= constraints
+    indexes = {r["name"] for r in neo4j_store.query("SHOW INDEXES YIELD name RETURN name")}
+    assert "stakenet_awarded_to_lot_id" in indexes
+    neo4j_store.ensure_schema()  # repeatable
+    neo4j_store.query("MATCH (m:Meta {key: 'schema_version'}) SET m.value = '999'")
+    with pytest.raises(SchemaError, match="schema version 999"):
+        neo4j_store.ensure_schema()
+    neo4j_store.query("MATCH (m:Meta) DELETE m CREATE (:Stranger {x: 1})")
+    with pytest.raises(SchemaError, match="not made by stakenet"):
+        neo4j_store.ensure_schema()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_server_message() -> None:
+    uri = f"bolt://127.0.0.1:{_free_port()}"
+    with pytest.raises(StoreError) as err:
+        connect(uri)
+    assert str(err.value) == (
+        f"cannot reach Neo4j at {uri}. Start it with docker compose up -d --wait, or set NEO4J_URI."
+    )
+    result = CliRunner().invoke(cli, ["--neo4j-uri", uri, "query", "--cypher", "RETURN 1"])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot reach Neo4j at {uri}. Start it with docker compose up -d --wait, or set NEO4J_URI."
+
+
+def test_bad_uri_message() -> None:
+    with pytest.raises(StoreError, match="is not a Neo4j URI"):
+        connect("http://127.0.0.1:7474")
+
+
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory: pytest.TempPathFactory):
+    """A second real Neo4j (same launcher as `make neo4j`) with authentication on, for credential errors."""
+    classpath = ROOT / "tests" / "neo4j" / "target" / "classpath.txt"
+    if not classpath.exists():
+        pytest.fail("the Neo4j test server is not built: run `make neo4j` first")
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is not on PATH: run `make neo4j` (it needs Java 17)")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("neo4j-auth") / "server.log"
+    cp = f"{ROOT / 'tests' / 'neo4j' / 'target' / 'classes'}:{classpath.read_text().strip()}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [java, "-Xmx512m", "-cp", cp, "stakenet.Neo4jTestServer", "--auth", "--port", str(port),
+             "--dir", str(log.parent / "data"), "--page-cache", "32m"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 240
+    while "READY" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the auth-enabled Neo4j did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield f"bolt://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=120)
+
+
+def test_wrong_password_is_named_and_never_printed(auth_server: str) -> None:
+    secret = "hunter2-not-the-password"
+    with pytest.raises(StoreError) as err:
+        connect(auth_server, "neo4j", secret)
+    msg = str(err.value)
+    assert "refused the credentials of user 'neo4j'" in msg and "wrong user or password" in msg
+    assert secret not in msg and secret not in repr(err.value.__cause__) and err.value.__cause__ is None
+    env = {**os.environ, "NEO4J_PASSWORD": secret}
+    result = CliRunner().invoke(cli, ["--neo4j-uri", auth_server, "query", "--cypher", "RETURN 1"], env=env)
+    assert result.exit_code == 1 and "wrong user or password" in result.output and secret not in result.output
+
+
+def test_cli_loads_and_queries_neo4j(neo4j_store: Neo4jStore, shared_data: Path, tmp_path: Path) -> None:
+    """`stakenet` against Neo4j exactly as a user runs it: env NEO4J_URI, load twice, query."""
+    uri = os.environ["NEO4J_TEST_URI"]
+    runner = CliRunner()
+    env = {"NEO4J_URI": uri}
+    nuts = str(shared_data / "nuts2013.csv")
+    first = runner.invoke(cli, ["load", "nuts", nuts, "--rejects", str(tmp_path / "r.csv")], env=env)
+    assert first.exit_code == 0, first.output
+    counts = neo4j_store.counts()
+    assert counts.nodes["Region"] > 1000 and counts.rels["PART_OF"] > 1000
+    second = runner.invoke(cli, ["load", "nuts", nuts, "--rejects", str(tmp_path / "r.csv")], env=env)
+    assert second.exit_code == 0, second.output
+    assert "0 nodes and 0 relationships created" in second.output
+    assert neo4j_store.counts() == counts
+    out = runner.invoke(
+        cli, ["query", "--format", "csv", "--cypher", "MATCH (r:Region {nuts_code: $c}) RETURN r.name AS name",
+              "-p", "c=SE313"], env=env,
+    )
+    assert out.exit_code == 0, out.output
+    assert "Gävleborgs län" in out.output
+    assert "--neo4j-uri" in runner.invoke(cli, ["--help"]).output and "NEO4J_PASSWORD" in runner.invoke(cli, ["--help"]).output
