@@ -107,13 +107,13 @@ def parse_date(text: str, field: str = "") -> str | None:
     s = text.strip()
     if not s:
         return None
+    if len(s) > 10 and s[10] in " T":
+        s = s[:10]
     try:
-        return date.fromisoformat(s[:10]).isoformat() if len(s) == 10 or s[10] in " T" else _bad_date(s, field)
+        if len(s) == 10:
+            return date.fromisoformat(s).isoformat()
     except ValueError:
-        return _bad_date(s, field)
-
-
-def _bad_date(text: str, field: str) -> str:
+        pass
     raise RowError(field, text, "not a date (expected YYYY-MM-DD)")
 
 
@@ -229,7 +229,8 @@ def iter_records(
             raw_name = row[BUYER_NAME] or None
             sector = row[BUYER_SECTOR] or None
             quality = None
-            if not on.valid:
+            swedish_valid = on.valid and on.kind == "se"  # a foreign ID is kept, but is no Swedish number
+            if not swedish_valid:
                 finding = (
                     "foreign organisation number (kept as given)" if on.kind == "fi"
                     else "organisation number fails its check digit (kept as given)" if on.kind == "se"
@@ -244,7 +245,7 @@ def iter_records(
                 "name": name,
                 "aliases": [raw_name] if raw_name else None,
                 "org_number": on.number,
-                "org_number_valid": on.valid,
+                "org_number_valid": swedish_valid,
                 "country": on.country,
                 "sector": sector,
                 "legal_form": row[BUYER_FORM] or None,
@@ -252,7 +253,7 @@ def iter_records(
                 "quality": quality,
                 "source": SOURCE,
             })
-            resolver.add_known(buyer_id, raw_name, on.valid)
+            resolver.add_known(buyer_id, raw_name, swedish_valid)
             resolver.note(f"buyer:{buyer_id}", "org_number")
 
         # Procurement and its CPV division theme.
