@@ -172,17 +172,23 @@ QUERIES = list_queries()
 
 
 @pytest.fixture(scope="module")
-def parity_stores(tmp_path_factory: pytest.TempPathFactory, neo4j_store: Any):
-    """The embedded store and real Neo4j, each loaded with :func:`parity_records`."""
+def embedded_parity(tmp_path_factory: pytest.TempPathFactory):
+    """The embedded store loaded with :func:`parity_records` (once for the module)."""
     from graph.store.embedded import EmbeddedStore, open_database
 
     conn = open_database(tmp_path_factory.mktemp("parity") / "parity.db")
-    embedded = EmbeddedStore(conn)
-    embedded.ensure_schema()
-    embedded.load(parity_records())
-    neo4j_store.load(parity_records())
-    yield embedded, neo4j_store
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    store.load(parity_records())
+    yield store
     conn.close()
+
+
+@pytest.fixture
+def parity_stores(embedded_parity: Any, neo4j_store: Any):
+    """The embedded store and real Neo4j (cleared, locked for this test), loaded with the same records."""
+    neo4j_store.load(parity_records())
+    return embedded_parity, neo4j_store
 
 
 @pytest.mark.neo4j
