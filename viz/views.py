@@ -217,12 +217,13 @@ def _info_rows(d: Mapping[str, Any], pagerank: float | None) -> list[list[str]]:
     return rows
 
 
-def _options(physics: bool, big: bool, directed: bool, seed: int) -> dict[str, Any]:
+def _options(physics: bool, big: bool, directed: bool, seed: int, medium: bool = False) -> dict[str, Any]:
+    # Physics starts from the seeded precomputed layout, so a short stabilisation is enough.
     return {
         "autoResize": True,
         "nodes": {"shape": "dot", "borderWidth": 1, "font": {"size": 13, "face": "sans-serif", "color": "#212529"}},
         "edges": {
-            "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
+            "smooth": False if big or medium else {"enabled": True, "type": "continuous", "roundness": 0.3},
             "color": {"color": "#9aa5b1", "highlight": "#343a40", "hover": "#343a40", "opacity": 0.7},
             "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
         },
@@ -245,7 +246,7 @@ def _options(physics: bool, big: bool, directed: bool, seed: int) -> dict[str, A
                 "avoidOverlap": 0.1,
             },
             "minVelocity": 1.0,
-            "stabilization": {"enabled": physics, "iterations": 200, "updateInterval": 50, "fit": True},
+            "stabilization": {"enabled": physics, "iterations": 60 if medium else 150, "updateInterval": 50, "fit": True},
         },
     }
 
@@ -381,7 +382,7 @@ def write_view(
             }
         )
     directed = G.is_directed()
-    net = _pyvis_network(nodes, edges, _options(physics, big, directed, seed), directed)
+    net = _pyvis_network(nodes, edges, _options(physics, big, directed, seed, medium=n > 300), directed)
     graph_nodes, graph_edges, _, _, _, options_json = net.get_network_data()
 
     types = Counter(nd["ntype"] for nd in nodes)
