@@ -372,7 +372,7 @@ def _run_neo4j(store: Any, cypher: str, params: Mapping[str, Any], write: bool) 
     except CypherSyntaxError as exc:
         raise QueryError(_one_line(f"Cypher syntax error: {exc.message}")) from exc
     except ClientError as exc:
-        if exc.code and "AccessMode" in exc.code or "read access mode" in (exc.message or ""):
+        if "AccessMode" in (exc.code or "") or "read access mode" in (exc.message or ""):
             raise QueryError(
                 "this query writes, and ad-hoc queries are read-only; add --write if you mean to change the database"
             ) from exc

@@ -255,3 +255,22 @@ def test_neo4j_adhoc_cypher_is_read_only_unless_write(neo4j_store: Any) -> None:
     with pytest.raises(QueryError, match="syntax") as err:
         run_cypher(neo4j_store, "MATCH (o:Organisation RETURN o")
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.neo4j
+def test_query_command_on_neo4j_prints_what_it_prints_on_the_embedded_store(neo4j_store: Any, db_path: Path) -> None:
+    import os
+
+    neo4j_store.load(parity_records())
+    uri = os.environ["NEO4J_TEST_URI"]
+    args = ["query", "buyers_sharing_suppliers", "-p", f"buyer_id={REGION_GAVLEBORG}", "--format", "csv"]
+    on_neo4j = CliRunner().invoke(cli, ["--neo4j-uri", uri, *args])
+    on_embedded = CliRunner().invoke(cli, ["--db", str(db_path), *args])
+    assert on_neo4j.exit_code == 0, on_neo4j.output
+    assert on_embedded.exit_code == 0, on_embedded.output
+    assert on_neo4j.output == on_embedded.output
+    assert len(on_neo4j.output.strip().splitlines()) == 4  # header + three buyers
+    msg = one_line_error(CliRunner().invoke(cli, ["--neo4j-uri", uri, "query", "--cypher", "CREATE (:Fund {code: 'X'})"]))
+    assert "read-only" in msg
+    msg = one_line_error(CliRunner().invoke(cli, ["--neo4j-uri", uri, "query", "--cypher", "MATCH (n RETURN n"]))
+    assert "syntax" in msg
