@@ -65,6 +65,7 @@ AWARDS_CYPHER = (
     "a.value AS award_value, p.value AS procurement_value, p.currency AS currency"
 )
 ORGANISATIONS_CYPHER = "MATCH (o:Organisation) RETURN o.org_id AS org"
+NAMES_CYPHER = "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id AS org, o.name AS name"
 
 Progress = Callable[[str], None]
 
@@ -793,6 +794,7 @@ class AnalysisResult:
     written: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # names of the organisations the summary shows
 
     def network(self, name: str) -> NetworkResult:
         """The result for ``name``; AnalysisError when that network was not analysed."""
@@ -816,7 +818,7 @@ class AnalysisResult:
             if r.betweenness_method:
                 lines.append(f"  betweenness: {r.betweenness_method}")
             if "pagerank" in r.metrics and r.nodes:
-                ranked = ", ".join(f"{k} {v:.4g}" for k, v in r.top("pagerank", top))
+                ranked = ", ".join(f"{self.names.get(k) or k} {v:.4g}" for k, v in r.top("pagerank", top))
                 lines.append(f"  top PageRank: {ranked}")
             for note in r.notes:
                 lines.append(f"  note: {note}")
@@ -1030,6 +1032,9 @@ def analyze(
         out.networks[name] = res
         for metric, secs in res.seconds.items():
             out.seconds[f"{name}: {metric}"] = secs
+    shown = sorted({k for r in out.networks.values() if "pagerank" in r.metrics for k, _ in r.top("pagerank", 10)})
+    if shown:
+        out.names = {str(k): str(v) for k, v in store.rows(NAMES_CYPHER, {"ids": shown}) if v is not None}
     if all(r.nodes == 0 for r in out.networks.values()):
         raise AnalysisError(
             "nothing to analyse: " + "; ".join(f"{r.name} is empty ({EMPTY_HINT[r.name]})" for r in out.networks.values())

@@ -252,3 +252,27 @@ def test_progress_messages(world):
     seen: list[str] = []
     N.analyze(world, ("collaboration",), progress=seen.append, write=False)
     assert any("collaboration: pagerank done" in m for m in seen)
+
+
+def test_cli_analyze(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+    from graph.store.embedded import EmbeddedStore, open_database
+
+    db = tmp_path / "cli.db"
+    conn = open_database(db)
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    store.load(small_world())
+    conn.close()
+    result = CliRunner().invoke(cli, ["--db", str(db), "analyze", "--network", "all", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "stakeholder: 8 nodes, 7 edges, 2 components (largest 7), total weight 10" in result.output
+    assert "top PageRank: S2 " in result.output  # names, not ids
+    assert "wrote metrics of the stakeholder network to 8 organisations" in result.output
+    assert "bridging organisations (EU beneficiary and procurement party): 1" in result.output
+    assert "market: reading the projection" in result.stderr
+    empty = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "analyze"])
+    assert empty.exit_code == 1
+    assert "Error: nothing to analyse: stakeholder is empty" in empty.output
