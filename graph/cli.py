@@ -364,7 +364,7 @@ def _write_view_page(G: Any, out: Path, rerun: str, seed: int, colour: str) -> N
     info = write_view(G, _view_target(out, str(G.graph.get("slug") or "view")), seed=seed, colour_by=colour)
     click.echo(f"wrote {info.path}: {info.nodes:,} nodes, {info.edges:,} links ({info.layout} layout)")
     if omitted:
-        click.echo(f"  {omitted:,} more nodes left out by --max-nodes; {G.graph['more']}")
+        click.echo(f"  {omitted:,} more nodes left out by --max-nodes. {G.graph['more']}")
     if info.nodes == 0:
         click.echo(f"  the view is empty: {G.graph.get('empty_message')}")
 

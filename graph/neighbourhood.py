@@ -4,9 +4,10 @@ Each function reads the store with plain Cypher that both stores run (user text 
 ``$parameters``, ids passed as lists) and returns a networkx graph whose nodes carry what a view
 shows (``type``, ``name``, ``org_number``, ``role``, ``size``, ``amount``/``currency``,
 ``source``, ``pagerank``, ``community``, and the filter lists ``funds``, ``cpv``, ``years``) and
-whose ``G.graph`` says what it is (``title``, ``focus``, ``omitted``, ``total``,
-``empty_message``). Nodes are ``(label, key)`` tuples, added in sorted order, so the same data
-gives the same graph from either store.
+whose ``G.graph`` says what it is (``title``, ``subtitle``, ``focus``, ``omitted``, ``total``,
+``empty_message``, and ``slug``, a file-name stem such as ``ego-SE-ON_2321000198``). Nodes are
+``(label, key)`` tuples, added in sorted order, so the same data gives the same graph from
+either store.
 
 The graph is the store's own shape: organisations joined to the projects they are beneficiaries
 of and to the procurements they buy or win; funds, CPV groups and years become node attributes
@@ -234,6 +235,15 @@ def _participants_of(store: Any, activities: Iterable[Key], col: _Collected, lev
     return new
 
 
+def slug(*parts: Any) -> str:
+    """A file-name-safe stem for a view: ``slug("ego", "SE-ON:2321000198")`` -> ``ego-SE-ON_2321000198``.
+
+    >>> slug("region", "SE313")
+    'region-SE313'
+    """
+    return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", str(p)) for p in parts)
+
+
 def _year(date: Any) -> str | None:
     text = str(date or "")
     return text[:4] if re.match(r"\d{4}", text) else None
@@ -244,8 +254,8 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
     nodes = set(col.level if keep is None else keep)
     G = nx.Graph()
     by_label: dict[str, list[str]] = defaultdict(list)
-    for label, key in nodes:
-        by_label[label].append(key)
+    for label, ident in nodes:
+        by_label[label].append(ident)
     attrs: dict[Key, dict[str, Any]] = {}
     for org_id, name, number, size, sector, source, pagerank, community in _batched(store, Q_ORG_PROPS, by_label["Organisation"]):
         attrs[("Organisation", str(org_id))] = {
@@ -303,15 +313,15 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
             roles[org].add("supplier")
             if link["value"]:
                 money[org]["Won"] += link["value"]
-    for key in sorted(nodes):
-        d = attrs.get(key, {"type": key[0], "name": key[1]})
-        if key[0] == "Organisation":
-            d["role"] = sorted(roles[key])
-            if money[key]:
-                d["amount"] = sum(money[key].values())
+    for node in sorted(nodes):
+        d: dict[str, Any] = attrs.get(node, {"type": node[0], "name": node[1]})
+        if node[0] == "Organisation":
+            d["role"] = sorted(roles[node])
+            if money[node]:
+                d["amount"] = sum(money[node].values())
                 d["amount_label"] = "Money in this view"
-                d["details"] = [*d.get("details", []), *((f"{k} (in view)", f"{v:,.0f}".replace(",", " ")) for k, v in sorted(money[key].items()))]
-        G.add_node(key, **d)
+                d["details"] = [*d.get("details", []), *((f"{k} (in view)", f"{v:,.0f}".replace(",", " ")) for k, v in sorted(money[node].items()))]
+        G.add_node(node, **d)
     for (org, act), link in links:
         G.add_edge(org, act, type=link["type"], weight=max(1, link["lots"]))
     return G
@@ -366,6 +376,7 @@ def ego(store: Any, ref: str, *, depth: int = 1, max_nodes: int = DEFAULT_MAX_NO
             break
     G = _cap(store, col, max_nodes, pinned=[centre])
     G.graph.update(
+        slug=slug("ego", org_id),
         title=f"{name}: its network (depth {depth})",
         subtitle=f"{name} ({org_id}), the EU projects and procurements it takes part in and the organisations in them."
         + (f" Expansion stopped at depth {reached}: the neighbourhood passed {limit:,} nodes." if reached < depth and frontier else ""),
@@ -407,6 +418,7 @@ def community(store: Any, community_id: int, *, max_nodes: int = DEFAULT_MAX_NOD
             col.links[(org, act)] = link
     G = _cap(store, col, max_nodes)
     G.graph.update(
+        slug=slug("community", community_id),
         title=f"Community {community_id}",
         subtitle=f"{len(members):,} organisations of Louvain community {community_id} and the projects and procurements that tie them."
         .replace(",", " "),
@@ -462,6 +474,7 @@ def region(store: Any, ref: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> nx.Gr
     _participants_of(store, acts, col, 2)
     G = _cap(store, col, max_nodes)
     G.graph.update(
+        slug=slug("region", code),
         title=f"{name} ({code}): its network",
         subtitle=f"EU projects located in {name} ({len(projects)}), their beneficiaries and the organisations located there, "
         "with their procurements and the suppliers and buyers in them.",
@@ -501,6 +514,7 @@ def market(store: Any, buyer: str, *, depth: int = 1, max_nodes: int = DEFAULT_M
             col.add(("Organisation", str(o)), 4)
     G = _cap(store, col, max_nodes, pinned=[centre])
     G.graph.update(
+        slug=slug("market", org_id),
         title=f"{name}: its supplier market",
         subtitle=f"{name} ({org_id}) as a buyer: its procurements and the suppliers that won them"
         + (", with the suppliers' other contracts and their buyers." if depth == 2 else "."),
@@ -539,6 +553,7 @@ def stakeholder_overview(store: Any, *, max_nodes: int = 1_500) -> nx.Graph:
             node["amount"] = float(node.get("amount") or 0.0) + money
             node["amount_label"] = "Money on its ties"
     G.graph.update(
+        slug="network",
         title="The stakeholder network",
         subtitle="Organisations tied by shared EU projects and by procurement awards (buyer and supplier).",
         total=full.number_of_nodes(),
