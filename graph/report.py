@@ -12,8 +12,6 @@ from the properties that ``stakenet analyze`` writes back; the report never comp
 Everything is deterministic: rows are sorted with ties broken by id, floats are rounded, and the
 time, version and command line are parameters, so the same graph gives byte-identical files.
 
->>> hhi([3, 1])
-0.625
 >>> command_line(["--neo4j-password", "s3cret", "report", "--region", "SE313"])
 'stakenet --neo4j-password *** report --region SE313'
 """
@@ -38,6 +36,15 @@ from typing import Any
 
 from graph import __version__
 from graph.errors import StakenetError
+from graph.indicators import (
+    FLAG_SHARES,
+    Coverage,
+    Indicators,
+    MarketIndicators,
+    community_indicators,
+    compute_indicators,
+)
+from graph.network import NetworkResult
 
 REPORT_FORMAT = "stakenet-report/1"
 FORMATS = ("md", "html", "json")
@@ -79,21 +86,6 @@ class ReportPaths:
 
 
 # -- small helpers ------------------------------------------------------------------------------
-
-
-def hhi(counts: Iterable[float]) -> float:
-    """Herfindahl-Hirschman index of the shares of ``counts``, from 1/n (even) to 1 (one holds all).
-
-    >>> hhi([1, 1, 1, 1])
-    0.25
-    >>> hhi([])
-    0.0
-    """
-    values = [float(c) for c in counts if c]
-    total = sum(values)
-    if total <= 0:
-        return 0.0
-    return round(sum((v / total) ** 2 for v in values), 6)
 
 
 _SECRET_OPTIONS = ("--neo4j-password",)
@@ -197,40 +189,21 @@ Q_TOP_SUPPLIERS = (
     "RETURN o.org_id AS org_id, o.name AS name, o.size AS size, count(a) AS awards, count(DISTINCT p) AS procurements "
     "ORDER BY awards DESC, org_id LIMIT $n"
 )
-Q_TOP_BUYERS = (
-    "MATCH (o:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(:Organisation) "
-    "RETURN o.org_id AS org_id, count(a) AS awards ORDER BY awards DESC, org_id LIMIT $n"
-)
-Q_COMMUNITIES = (
+Q_ORG_COMMUNITIES = (
     "MATCH (o:Organisation) WHERE o.community IS NOT NULL "
-    "RETURN o.community AS community, count(*) AS size, count(o.size) AS size_known, "
-    "sum(CASE WHEN o.size IN $sme THEN 1 ELSE 0 END) AS sme ORDER BY size DESC, community"
-)
-Q_COMMUNITY_MEMBERS = (
-    "MATCH (o:Organisation) WHERE o.community IN $ids "
-    "RETURN o.community AS community, o.org_id AS org_id, o.name AS name, o.pagerank AS pagerank"
+    "RETURN o.org_id AS org_id, o.name AS name, o.size AS size, o.is_public AS is_public, o.pagerank AS pagerank, "
+    "o.community AS community ORDER BY org_id"
 )
 Q_COMMUNITY_BUYERS = (
     "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) "
     "WHERE s.community IN $ids "
     "RETURN s.community AS community, b.org_id AS org_id, b.name AS name, count(a) AS awards"
 )
-Q_BUYER_AWARDS = (
-    "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) "
-    "WHERE b.org_id IN $ids "
-    "RETURN b.org_id AS buyer, s.org_id AS supplier, s.name AS name, s.size AS size, count(a) AS awards"
-)
-Q_BUYER_PROCUREMENTS = (
-    "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement) WHERE b.org_id IN $ids "
-    "RETURN b.org_id AS buyer, count(p) AS procurements, count(p.value) AS with_value, sum(p.value) AS value, "
-    "count(p.env_sustainable) AS env_known, sum(CASE WHEN p.env_sustainable THEN 1 ELSE 0 END) AS env, "
-    "count(p.social_sustainable) AS social_known, sum(CASE WHEN p.social_sustainable THEN 1 ELSE 0 END) AS social, "
-    "count(p.innovation) AS innovation_known, sum(CASE WHEN p.innovation THEN 1 ELSE 0 END) AS innovation"
+Q_BUYER_SUPPLIERS = (
+    "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) WHERE b.org_id = $id "
+    "RETURN s.org_id AS org_id, s.name AS name, s.size AS size, count(a) AS awards ORDER BY awards DESC, org_id LIMIT $n"
 )
 Q_ORG_NAMES = "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id AS org_id, o.name AS name, o.pagerank AS pagerank"
-Q_BENEFICIARY_COUNTS = "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) RETURN o.org_id AS org_id, count(p) AS n"
-Q_BUYER_COUNTS = "MATCH (o:Organisation)-[:BUYER_OF]->(p:Procurement) RETURN o.org_id AS org_id, count(p) AS n"
-Q_SUPPLIER_COUNTS = "MATCH (p:Procurement)-[a:AWARDED_TO]->(o:Organisation) RETURN o.org_id AS org_id, count(a) AS n"
 Q_DEGREES = "MATCH (o:Organisation) WHERE o.degree IS NOT NULL RETURN o.degree AS degree, count(*) AS n ORDER BY degree"
 Q_MONEY_BY_FUND = (
     "MATCH (p:Project)-[:FUNDED_BY]->(f:Fund) "
@@ -242,10 +215,6 @@ Q_MONEY_BY_CPV = (
     "RETURN p.cpv AS cpv, coalesce(p.currency, '') AS currency, count(p) AS procurements, sum(p.value) AS amount"
 )
 Q_CPV_GROUP_NAMES = "MATCH (t:Theme) WHERE t.kind = 'cpv_group' RETURN t.code AS code, t.name AS name"
-Q_SME_BY_REGION = (
-    "MATCH (r:Region)<-[:LOCATED_IN]-(b:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) "
-    "RETURN r.nuts_code AS nuts_code, s.size AS size, count(a) AS awards"
-)
 Q_REGION_NAMES = "MATCH (r:Region) WHERE r.nuts_code IN $codes RETURN r.nuts_code AS nuts_code, r.name AS name"
 Q_REGION = "MATCH (r:Region) WHERE r.nuts_code = $code RETURN r.nuts_code AS nuts_code, r.name AS name, r.level AS level"
 Q_REGION_PARENTS = (
@@ -270,7 +239,6 @@ Q_PROJECT_BENEFICIARIES = (
     "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.project_id IN $ids "
     "RETURN o.org_id AS org_id, o.name AS name, p.project_id AS project_id"
 )
-Q_BUYER_IDS = "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) WHERE o.org_id IN $ids RETURN DISTINCT o.org_id AS org_id"
 Q_ORG_BY_ID = "MATCH (o:Organisation) WHERE o.org_id = $ref RETURN o.org_id AS org_id"
 Q_ORG_BY_NUMBER = "MATCH (o:Organisation) WHERE o.org_number = $ref RETURN o.org_id AS org_id ORDER BY org_id"
 Q_ORG_BY_NAME = (
@@ -390,98 +358,87 @@ def _top_by(items: Iterable[tuple[Any, dict[str, Any]]], n: int, key: Callable[[
 
 
 def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
-    rows = _rows(store, Q_COMMUNITIES, {"sme": list(SME_SIZES)})
-    sizes = [_int(r["size"]) for r in rows]
-    chosen = rows[:top]
-    ids = [r["community"] for r in chosen]
-    leaders: dict[Any, list[dict[str, Any]]] = {}
+    """Communities as stored by `stakenet analyze` (Organisation.community), summarised by
+    graph.indicators.community_indicators, plus the buyers that award most to each."""
+    by_community: dict[int, list[str]] = defaultdict(list)
+    names: dict[str, str | None] = {}
+    sizes: dict[str, str | None] = {}
+    public: dict[str, bool | None] = {}
+    pagerank: dict[str, float] = {}
+    for org_id, name, size, is_public, pr, community in store.rows(Q_ORG_COMMUNITIES):
+        by_community[int(community)].append(org_id)
+        names[org_id], sizes[org_id], public[org_id] = name, size, is_public
+        pagerank[org_id] = float(pr or 0.0)
+    order = sorted(by_community, key=lambda c: (-len(by_community[c]), c))
+    stored = NetworkResult("stored", len(names), 0, 0.0, 0, 0, metrics={"pagerank": pagerank},
+                           communities=[sorted(by_community[c]) for c in order])
+    summary = community_indicators(stored, names, sizes, public, top_members=members)[:top]
+    ids = [order[c.community] for c in summary]
     buyers: dict[Any, list[dict[str, Any]]] = {}
     awards_total: dict[Any, int] = defaultdict(int)
     if ids:
-        member_rows = ((r["community"], r) for r in _rows(store, Q_COMMUNITY_MEMBERS, {"ids": ids}))
-        leaders = _top_by(member_rows, members, lambda r: (-(r["pagerank"] or 0.0), r["org_id"]))
         buyer_rows = _rows(store, Q_COMMUNITY_BUYERS, {"ids": ids})
         for r in buyer_rows:
             awards_total[r["community"]] += _int(r["awards"])
         buyers = _top_by(((r["community"], r) for r in buyer_rows), 3, lambda r: (-_int(r["awards"]), r["org_id"]))
     listed = []
-    for r in chosen:
-        c = r["community"]
-        known = _int(r["size_known"])
+    for cid, c in zip(ids, summary):
         listed.append(
             {
-                "community": int(c),
-                "size": _int(r["size"]),
-                "sme_share": _share(_int(r["sme"]), known),
-                "size_known": known,
+                "community": cid,
+                "size": c.size,
+                "sme_share": _r6(c.sme_share),
+                "size_known": c.sized_members,
+                "public_members": c.public_members,
                 "leading_members": [
-                    {**_org_ref(m), "pagerank": None if m["pagerank"] is None else round(float(m["pagerank"]), 6)}
-                    for m in leaders.get(c, [])
+                    {"org_id": org_id, "name": name or org_id, "pagerank": _r6(pr) if org_id in pagerank else None}
+                    for org_id, name, pr in c.dominant
                 ],
                 "dominant_buyers": [
-                    {**_org_ref(b), "awards": _int(b["awards"]), "share": _share(_int(b["awards"]), awards_total[c])}
-                    for b in buyers.get(c, [])
+                    {**_org_ref(b), "awards": _int(b["awards"]), "share": _share(_int(b["awards"]), awards_total[cid])}
+                    for b in buyers.get(cid, [])
                 ],
-                "awards_received": awards_total[c],
+                "awards_received": awards_total[cid],
             }
         )
-    return {"count": len(rows), "sizes": sizes, "largest": listed}
+    return {"count": len(order), "sizes": [len(by_community[c]) for c in order], "largest": listed}
 
 
-def buyer_indicators(store: Any, buyer_ids: Sequence[str], *, top_suppliers: int = 3) -> list[dict[str, Any]]:
-    """Procurement indicators per buyer, with the counts each rests on, sorted by awards then id.
+def _r6(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
 
-    For each buyer: awards (award relationships: one per lot and supplier), distinct suppliers,
-    HHI of the suppliers' award counts, the top supplier's share of awards, the SME share of the
-    awards whose supplier size is known, and the shares of procurements flagged environmentally
-    sustainable, socially sustainable and innovation among those whose flag is known. ``signals``
-    words the figures that pass a threshold as indicators worth a closer look.
+
+def buyer_row(m: MarketIndicators, names: Mapping[str, str | None]) -> dict[str, Any]:
+    """One buyer's (or a pooled county's) indicators from graph.indicators, as the report shows them.
+
+    ``names`` gives the name of the top supplier. ``signals`` words the figures that pass a
+    threshold as indicators worth a closer look, never as findings.
     """
-    ids = sorted(set(buyer_ids))
-    if not ids:
-        return []
-    by_buyer: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in _rows(store, Q_BUYER_AWARDS, {"ids": ids}):
-        by_buyer[r["buyer"]].append(r)
-    procs = {r["buyer"]: r for r in _rows(store, Q_BUYER_PROCUREMENTS, {"ids": ids})}
-    names = {r["org_id"]: r["name"] for r in _rows(store, Q_ORG_NAMES, {"ids": ids})}
-    out = []
-    for buyer in ids:
-        if buyer not in procs:
-            continue
-        p = procs[buyer]
-        suppliers = by_buyer.get(buyer, [])
-        awards = sum(_int(s["awards"]) for s in suppliers)
-        known = [s for s in suppliers if s["size"] is not None]
-        known_awards = sum(_int(s["awards"]) for s in known)
-        sme_awards = sum(_int(s["awards"]) for s in known if s["size"] in SME_SIZES)
-        ranked = sorted(suppliers, key=lambda s: (-_int(s["awards"]), s["supplier"]))
-        row: dict[str, Any] = {
-            "org_id": buyer,
-            "name": names.get(buyer) or buyer,
-            "procurements": _int(p["procurements"]),
-            "awards": awards,
-            "distinct_suppliers": len(suppliers),
-            "hhi": hhi(_int(s["awards"]) for s in suppliers) if suppliers else None,
-            "top_supplier_share": _share(_int(ranked[0]["awards"]), awards) if ranked else None,
-            "top_suppliers": [
-                {"org_id": s["supplier"], "name": s["name"] or s["supplier"], "awards": _int(s["awards"]),
-                 "share": _share(_int(s["awards"]), awards)}
-                for s in ranked[:top_suppliers]
-            ],
-            "sme_share": _share(sme_awards, known_awards),
-            "sme_awards": sme_awards,
-            "size_known_awards": known_awards,
-            "value": _money(p["value"]),
-            "with_value": _int(p["with_value"]),
-        }
-        for flag in ("env", "social", "innovation"):
-            row[f"{flag}_share"] = _share(_int(p[flag]), _int(p[f"{flag}_known"]))
-            row[f"{flag}_known"] = _int(p[f"{flag}_known"])
-        row["signals"] = _signals(row)
-        out.append(row)
-    out.sort(key=lambda r: (-r["awards"], r["org_id"]))
-    return out
+    row: dict[str, Any] = {
+        "org_id": m.key,
+        "name": m.name or m.key,
+        "buyers": m.buyers,
+        "procurements": m.procurements,
+        "awards": m.awards,
+        "distinct_suppliers": m.suppliers,
+        "hhi": _r6(m.hhi_count),
+        "hhi_value": _r6(m.hhi_value),
+        "top_supplier": {"org_id": m.top_supplier, "name": names.get(m.top_supplier) or m.top_supplier} if m.top_supplier else None,
+        "top_supplier_share": _r6(m.top_share_count),
+        "top_supplier_share_value": _r6(m.top_share_value),
+        "sme_share": _r6(m.sme_share_count),
+        "sme_share_value": _r6(m.sme_share_value),
+        "sme_awards": round((m.sme_share_count or 0.0) * m.sized_awards),
+        "size_known_awards": m.sized_awards,
+        "value": round(m.value, 2),
+        "valued_awards": m.valued_awards,
+    }
+    for flag, short in (("env_sustainable", "env"), ("social_sustainable", "social"), ("innovation", "innovation"),
+                        ("coordinated", "coordinated")):
+        row[f"{short}_share"] = _r6(getattr(m, FLAG_SHARES[flag]))
+        row[f"{short}_known"] = int(m.flag_known.get(flag, 0))
+    row["signals"] = _signals(row)
+    return row
 
 
 def _signals(row: Mapping[str, Any]) -> list[str]:
@@ -502,51 +459,51 @@ def _signals(row: Mapping[str, Any]) -> list[str]:
     return signals
 
 
-def _bridges(store: Any, top: int) -> dict[str, Any]:
-    ben = {r["org_id"]: _int(r["n"]) for r in _rows(store, Q_BENEFICIARY_COUNTS)}
-    buy = {r["org_id"]: _int(r["n"]) for r in _rows(store, Q_BUYER_COUNTS)}
-    sup = {r["org_id"]: _int(r["n"]) for r in _rows(store, Q_SUPPLIER_COUNTS)}
-    ids = sorted(o for o in ben if o in buy or o in sup)
-    details = {r["org_id"]: r for r in _rows(store, Q_ORG_NAMES, {"ids": ids})} if ids else {}
+def _names(store: Any, ids: Iterable[str | None]) -> dict[str, str | None]:
+    wanted = sorted({i for i in ids if i})
+    return {r["org_id"]: r["name"] for r in _rows(store, Q_ORG_NAMES, {"ids": wanted})} if wanted else {}
+
+
+def _buyer_rows(store: Any, ms: Sequence[MarketIndicators]) -> list[dict[str, Any]]:
+    """Report rows of ``ms``, most awards first (ties by id)."""
+    names = _names(store, (m.top_supplier for m in ms))
+    rows = [buyer_row(m, names) for m in ms]
+    rows.sort(key=lambda r: (-r["awards"], -r["procurements"], r["org_id"]))
+    return rows
+
+
+def _coverage_dict(coverage: Mapping[str, Coverage]) -> dict[str, dict[str, int]]:
+    return {k: {"with_data": c.with_data, "missing": c.missing, "not_applicable": c.not_applicable} for k, c in sorted(coverage.items())}
+
+
+def _bridges(store: Any, ind: Indicators, top: int) -> dict[str, Any]:
+    chosen = ind.bridges[:top]
+    details = {r["org_id"]: r for r in _rows(store, Q_ORG_NAMES, {"ids": [b.org_id for b in chosen]})} if chosen else {}
     rows = [
         {
-            "org_id": o,
-            "name": details[o]["name"] or o,
-            "projects": ben[o],
-            "procurements_as_buyer": buy.get(o, 0),
-            "awards_as_supplier": sup.get(o, 0),
-            "pagerank": None if details[o]["pagerank"] is None else round(float(details[o]["pagerank"]), 6),
+            "org_id": b.org_id,
+            "name": b.name or b.org_id,
+            "projects": b.projects,
+            "procurements_as_buyer": b.procurements_as_buyer,
+            "awards_as_supplier": b.awards_as_supplier,
+            "pagerank": _r6(details[b.org_id]["pagerank"]),
         }
-        for o in ids
+        for b in chosen
     ]
-    rows.sort(key=lambda r: (-(r["pagerank"] or 0.0), -(r["projects"] + r["procurements_as_buyer"] + r["awards_as_supplier"]), r["org_id"]))
     return {
-        "count": len(rows),
-        "as_buyer": sum(1 for r in rows if r["procurements_as_buyer"]),
-        "as_supplier": sum(1 for r in rows if r["awards_as_supplier"]),
-        "top": rows[:top],
+        "count": len(ind.bridges),
+        "as_buyer": sum(1 for b in ind.bridges if b.procurements_as_buyer),
+        "as_supplier": sum(1 for b in ind.bridges if b.awards_as_supplier),
+        "top": rows,
     }
 
 
-def _chart_data(store: Any, communities: Mapping[str, Any]) -> dict[str, Any]:
-    # SME share of awards by the buyer's NUTS-3 region (county); finer codes roll up to their county.
-    by_county: dict[str, dict[str, int]] = defaultdict(lambda: {"awards": 0, "known": 0, "sme": 0})
-    for r in _rows(store, Q_SME_BY_REGION):
-        code = str(r["nuts_code"])
-        if len(code) < 5:
-            continue
-        slot = by_county[code[:5]]
-        n = _int(r["awards"])
-        slot["awards"] += n
-        if r["size"] is not None:
-            slot["known"] += n
-            if r["size"] in SME_SIZES:
-                slot["sme"] += n
-    names = {r["nuts_code"]: r["name"] for r in _rows(store, Q_REGION_NAMES, {"codes": sorted(by_county)})} if by_county else {}
+def _chart_data(store: Any, ind: Indicators, communities: Mapping[str, Any]) -> dict[str, Any]:
+    # SME share of awards by the buyers' county (NUTS 3), as graph.indicators pools them.
     sme_by_county = [
-        {"nuts_code": c, "name": names.get(c) or c, "awards": s["awards"], "size_known": s["known"],
-         "sme_share": _share(s["sme"], s["known"])}
-        for c, s in sorted(by_county.items())
+        {"nuts_code": m.key, "name": m.name or m.key, "buyers": m.buyers, "awards": m.awards,
+         "size_known": m.sized_awards, "sme_share": _r6(m.sme_share_count)}
+        for m in ind.counties
     ]
     degrees = [{"degree": _int(r["degree"]), "organisations": _int(r["n"])} for r in _rows(store, Q_DEGREES)]
     by_fund = [
@@ -586,7 +543,7 @@ def _region_row(store: Any, code: str) -> dict[str, Any]:
     return found[0]
 
 
-def _region(store: Any, code: str, top: int) -> dict[str, Any]:
+def _region(store: Any, code: str, ind: Indicators, top: int) -> dict[str, Any]:
     region = _region_row(store, code)
     org_ids = {r["org_id"] for r in _rows(store, Q_REGION_ORGS, {"code": code})}
     projects = _rows(store, Q_REGION_PROJECTS, {"code": code})
@@ -635,8 +592,9 @@ def _region(store: Any, code: str, top: int) -> dict[str, Any]:
     ]
     ben_rows.sort(key=lambda b: (-sum(b["granted"].values()), -b["projects"], b["org_id"]))
     network_ids = sorted(org_ids | set(beneficiaries))
-    buyer_ids = [r["org_id"] for r in _rows(store, Q_BUYER_IDS, {"ids": network_ids})] if network_ids else []
-    buyers = buyer_indicators(store, buyer_ids)
+    wanted = set(network_ids)
+    buyers = _buyer_rows(store, [m for m in ind.buyers if m.key in wanted])
+    county = next((m for m in ind.counties if m.key == code), None)
     total_awards = sum(b["awards"] for b in buyers)
     known = sum(b["size_known_awards"] for b in buyers)
     sme = sum(b["sme_awards"] for b in buyers)
@@ -657,6 +615,7 @@ def _region(store: Any, code: str, top: int) -> dict[str, Any]:
         "sme_share": _share(sme, known),
         "size_known_awards": known,
         "top_buyers": buyers[:top],
+        "county_indicators": _buyer_rows(store, [county])[0] if county else None,
     }
 
 
@@ -698,7 +657,7 @@ def resolve_org(store: Any, ref: str) -> str:
     raise ReportError(f"--org {ref!r} is not an org_id, organisation number or name in the graph{hint}")
 
 
-def _org(store: Any, org_id: str, top: int) -> dict[str, Any]:
+def _org(store: Any, org_id: str, ind: Indicators, top: int) -> dict[str, Any]:
     o = _rows(store, Q_ORG, {"id": org_id})[0]
     metrics = {k: o[k] for k in ("degree", "strength", "pagerank", "betweenness", "eigenvector", "core", "community")}
     metrics = {k: (round(float(v), 6) if isinstance(v, float) else v) for k, v in metrics.items()}
@@ -714,7 +673,9 @@ def _org(store: Any, org_id: str, top: int) -> dict[str, Any]:
             by_fund[f] += 1
         if p["eu_budget"] is not None:
             granted[p["currency"]] += float(p["eu_budget"])
-    as_buyer = buyer_indicators(store, [org_id], top_suppliers=top)
+    bought = [m for m in ind.buyers if m.key == org_id]
+    as_buyer = _buyer_rows(store, bought)
+    suppliers = _rows(store, Q_BUYER_SUPPLIERS, {"id": org_id, "n": top}) if bought else []
     customers = _rows(store, Q_ORG_CUSTOMERS, {"id": org_id})
     return {
         "org_id": o["org_id"],
@@ -746,6 +707,10 @@ def _org(store: Any, org_id: str, top: int) -> dict[str, Any]:
             ],
         },
         "buyer": as_buyer[0] if as_buyer else None,
+        "top_suppliers": [
+            {**_org_ref(r), "size": r["size"], "awards": _int(r["awards"]), "share": _share(_int(r["awards"]), bought[0].awards)}
+            for r in suppliers
+        ],
         "supplier": {
             "awards": sum(_int(c["awards"]) for c in customers),
             "buyers": len(customers),
@@ -813,23 +778,22 @@ def collect_report(
     coverage = _metric_coverage(store)
     step("top organisations")
     top_orgs = _top(store, top)
+    step("indicators")
+    ind = compute_indicators(store)
     step("communities")
     communities = _communities(store, top)
-    step("buyer indicators")
-    top_buyers = [r["org_id"] for r in _rows(store, Q_TOP_BUYERS, {"n": top})]
-    buyers = buyer_indicators(store, top_buyers)
-    step("bridges")
-    bridges = _bridges(store, top)
+    buyers = _buyer_rows(store, ind.buyers)[:top]
+    bridges = _bridges(store, ind, top)
     step("chart data")
-    charts = _chart_data(store, communities)
+    charts = _chart_data(store, ind, communities)
     region_part = None
     if region:
         step(f"region {region}")
-        region_part = _region(store, region, top)
+        region_part = _region(store, region, ind, top)
     org_part = None
     if org_id:
         step(f"organisation {org_id}")
-        org_part = _org(store, org_id, top)
+        org_part = _org(store, org_id, ind, top)
     notes = []
     if not coverage["pagerank"]:
         notes.append("Network metrics are not in the graph yet: run `stakenet analyze` for PageRank, betweenness and communities.")
@@ -851,7 +815,14 @@ def collect_report(
         "overview": overview,
         "top": top_orgs,
         "communities": communities,
-        "buyers": {"caveat": INDICATOR_CAVEAT, "thresholds": _thresholds(), "top": buyers},
+        "buyers": {
+            "caveat": INDICATOR_CAVEAT,
+            "thresholds": _thresholds(),
+            "count": len(ind.buyers),
+            "coverage": _coverage_dict(ind.buyer_coverage),
+            "located_in_county": ind.buyers_located.with_data,
+            "top": buyers,
+        },
         "bridges": bridges,
         "region": region_part,
         "org": org_part,
@@ -907,7 +878,7 @@ def to_json(data: Mapping[str, Any]) -> str:
 # -- charts -------------------------------------------------------------------------------------
 
 CHART_TITLES = {
-    "sme_share_by_county": "SME share of awards by buyer county",
+    "sme_share_by_county": "SME share of awards by buyer county (NUTS 3)",
     "degree_distribution": "Degree distribution (log-log)",
     "money_by_fund": "EU budget by fund",
     "money_by_cpv_group": "Procurement value by CPV group",
@@ -1105,7 +1076,14 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     sections.append(("Communities", blocks))
 
     b = data["buyers"]
-    sections.append(("Buyer indicators", [b["caveat"], *_buyer_blocks(b["top"])]))
+    cov = b["coverage"]
+    sections.append(("Buyer indicators", [
+        b["caveat"],
+        f"{b['count']:,} buyers, {b['located_in_county']:,} of them placed in a county. The {len(b['top'])} with the most awards:",
+        *_buyer_blocks(b["top"]),
+        "Coverage (buyers with data / missing / not applicable): " + "; ".join(
+            f"{k} {c['with_data']:,}/{c['missing']:,}/{c['not_applicable']:,}" for k, c in cov.items()),
+    ]))
 
     br = data["bridges"]
     blocks = [
@@ -1134,15 +1112,16 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     return sections
 
 
-def _buyer_blocks(buyers: Sequence[Mapping[str, Any]]) -> list[Any]:
+def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> list[Any]:
     if not buyers:
         return ["No procurements in the graph."]
     blocks: list[Any] = [
         _Table(
-            ["buyer", "awards", "suppliers", "HHI", "top supplier", "SME share (n)", "env. sust. (n)", "social (n)", "innovation (n)"],
+            [label, "awards", "suppliers", "HHI", "top supplier (share)", "SME share (n)", "env. sust. (n)", "social (n)", "innovation (n)"],
             [
                 [_org_cell(r), _fmt_num(r["awards"]), _fmt_num(r["distinct_suppliers"]), _fmt_num(r["hhi"]),
-                 _fmt_share(r["top_supplier_share"]), f"{_fmt_share(r['sme_share'])} ({r['size_known_awards']:,})",
+                 f"{r['top_supplier']['name']} ({_fmt_share(r['top_supplier_share'])})" if r["top_supplier"] else "n/a",
+                 f"{_fmt_share(r['sme_share'])} ({r['size_known_awards']:,})",
                  f"{_fmt_share(r['env_share'])} ({r['env_known']:,})", f"{_fmt_share(r['social_share'])} ({r['social_known']:,})",
                  f"{_fmt_share(r['innovation_share'])} ({r['innovation_known']:,})"]
                 for r in buyers
@@ -1173,8 +1152,11 @@ def _region_blocks(r: Mapping[str, Any]) -> list[Any]:
         blocks.append("Beneficiaries of the region's EU projects:")
         blocks.append(_Table(["organisation", "projects", "by fund", "granted"],
                              [[_org_cell(b), _fmt_num(b["projects"]), _fmt_counts(b["projects_by_fund"]), _fmt_amounts(b["granted"])] for b in r["top_beneficiaries"]]))
+    if r["county_indicators"]:
+        blocks.append("The county's buyers pooled (buyers placed in this county by address or by their projects):")
+        blocks.extend(_buyer_blocks([r["county_indicators"]], "county"))
     if r["top_buyers"]:
-        blocks.append("Buyers in the region's network:")
+        blocks.append("Buyers in the region's network (located here, or beneficiaries of its projects):")
         blocks.extend(_buyer_blocks(r["top_buyers"]))
     return blocks
 
@@ -1202,7 +1184,7 @@ def _org_blocks(o: Mapping[str, Any]) -> list[Any]:
     if o["buyer"]:
         blocks.append("As buyer:")
         blocks.extend(_buyer_blocks([o["buyer"]]))
-        blocks.append(_Table(["supplier", "awards", "share"], [[_org_cell(s), _fmt_num(s["awards"]), _fmt_share(s["share"])] for s in o["buyer"]["top_suppliers"]]))
+        blocks.append(_Table(["supplier", "size", "awards", "share"], [[_org_cell(s), s["size"] or "unknown", _fmt_num(s["awards"]), _fmt_share(s["share"])] for s in o["top_suppliers"]]))
     if sup["top_buyers"]:
         blocks.append("Buyers awarding to it:")
         blocks.append(_Table(["buyer", "awards"], [[_org_cell(b), _fmt_num(b["awards"])] for b in sup["top_buyers"]]))

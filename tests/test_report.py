@@ -122,19 +122,24 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_buyer_indicators_match_hand_computation(small_store: EmbeddedStore) -> None:
-    rows = {r["org_id"]: r for r in report.buyer_indicators(small_store, [R, D, X])}
+    data = report.collect_report(small_store, region="SE313", org=R, **FIXED)
+    rows = {r["org_id"]: r for r in data["buyers"]["top"]}
     assert sorted(rows) == [R, D], "X supplies but never buys, so it has no buyer row"
     r = rows[R]
+    assert r == data["org"]["buyer"], "the org profile shows the same figures"
     # awards: X x3 (P1 lot 1, P1 lot 2, P2 lot 1), S2 x1, S3 x1
     assert (r["procurements"], r["awards"], r["distinct_suppliers"]) == (3, 5, 3)
     assert r["hhi"] == pytest.approx((9 + 1 + 1) / 25)
     assert r["top_supplier_share"] == pytest.approx(3 / 5)
-    assert r["top_suppliers"][0]["org_id"] == X
-    assert r["sme_share"] == pytest.approx(4 / 5) and r["size_known_awards"] == 5
+    assert r["top_supplier"] == {"org_id": X, "name": XSS}
+    assert r["sme_share"] == pytest.approx(4 / 5) and (r["sme_awards"], r["size_known_awards"]) == (4, 5)
     assert (r["env_share"], r["env_known"]) == (pytest.approx(0.5), 2)
     assert (r["innovation_share"], r["innovation_known"]) == (0.0, 1)
-    assert (r["value"], r["with_value"]) == (150.0, 2)
     assert r["signals"] == [], "five awards are below the minimum a signal needs"
+    assert [(s["org_id"], s["awards"]) for s in data["org"]["top_suppliers"]] == [(X, 3), (S3, 1), (S2, 1)]
+    assert data["buyers"]["coverage"]["hhi_count"] == {"with_data": 2, "missing": 0, "not_applicable": 0}
+    county = data["region"]["county_indicators"]
+    assert county["org_id"] == "SE313" and county["awards"] == 5
 
 
 def test_report_sections_on_small_graph(small_store: EmbeddedStore) -> None:
