@@ -131,3 +131,11 @@ def test_schema_adds_new_columns(tmp_path: Path) -> None:
     store.ensure_schema()
     store.load([Node("Fund", {"code": "ERDF", "name": "x"})])
     assert store.query("MATCH (f:Fund) RETURN f.name AS n") == [{"n": "x"}]
+
+
+def test_a_wrong_type_deep_in_a_batch_names_the_record_and_loads_nothing(embedded_store: EmbeddedStore) -> None:
+    good = [Node("Project", {"project_id": f"p{i}", "eu_budget": float(i)}) for i in range(50)]
+    bad = Node("Project", {"project_id": "p-bad", "eu_budget": "lots"})
+    with pytest.raises(StoreError, match=r"batch 1: Project 'p-bad': property 'eu_budget' should be DOUBLE"):
+        embedded_store.load([*good, bad])
+    assert embedded_store.counts().nodes["Project"] == 0

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, validate
+from graph.records import Node, Record, Rel, validate
 from graph.store import Counts, LoadStats
 
 DEFAULT_BATCH_SIZE = 200_000
@@ -71,10 +71,10 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> l
 def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     arrays = []
     for name, type_ in columns:
-        values = [r.get(name) for r in rows]
-        if type_ == "DOUBLE":
-            values = [float(v) if v is not None else None for v in values]
-        arrays.append(pa.array(values, type=_ARROW_TYPES[type_]))
+        try:
+            arrays.append(pa.array([r.get(name) for r in rows], type=_ARROW_TYPES[type_]))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
+            raise SchemaError(f"property {name!r} should be {type_}: {exc}") from exc
     return pa.Table.from_arrays(arrays, names=[c for c, _ in columns])
 
 
@@ -224,19 +224,31 @@ class EmbeddedStore:
         stats = LoadStats(records=len(batch), batches=1)
         nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+        # Each shape of record (label or type, endpoints, property names) is validated in full
+        # once per batch; the types of the rest are checked when their Arrow columns are built.
+        checked: set[tuple[Any, ...]] = set()
         for record in batch:
-            try:
-                validate(record)
-            except SchemaError as exc:
-                raise StoreError(f"batch {number}: {exc} (record {record!r})") from exc
+            if isinstance(record, Node):
+                shape: tuple[Any, ...] = (record.label, *record.props)
+            elif isinstance(record, Rel):
+                shape = (record.type, record.src[0], record.dst[0], *record.props)
+            else:
+                shape = (type(record),)
+            if shape not in checked:
+                self._validate(record, number)
+                checked.add(shape)
             if isinstance(record, Node):
                 by_key = nodes[record.label]
                 key = record.key
+                if not key:
+                    self._validate(record, number)
                 if key in by_key:
                     _merge_into(by_key[key], record.props)
                 else:
                     by_key[key] = {k: v for k, v in record.props.items() if v is not None}
             else:
+                if not record.src[1] or not record.dst[1]:
+                    self._validate(record, number)
                 rt = REL_TYPES[record.type]
                 key_values = tuple(record.props.get(k) or "" for k in rt.key)
                 ident = (record.src[1], record.dst[1], *key_values)
@@ -259,10 +271,22 @@ class EmbeddedStore:
                 stats.rels_created += created
                 stats.rels_updated += updated
             self.conn.execute("COMMIT")
+        except SchemaError as exc:
+            self.conn.execute("ROLLBACK")
+            for record in batch:  # name the first record at fault
+                self._validate(record, number)
+            raise StoreError(f"batch {number}: {exc}") from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         return stats
+
+    @staticmethod
+    def _validate(record: Record, number: int) -> None:
+        try:
+            validate(record)
+        except SchemaError as exc:
+            raise StoreError(f"batch {number}: {exc} (record {record!r})") from exc
 
     def _existing_keys(self, label: str, key: str, keys: Sequence[str]) -> set[str]:
         probe = pa.table({"k": pa.array(keys, type=pa.string())})
