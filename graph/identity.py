@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 REDACTED_NAMES = frozenset({"personuppgift"})
@@ -62,6 +62,7 @@ _PUNCT_RE = re.compile(r"[^\w\s]")
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """A comparable form of an organisation name: case-folded, single-spaced, punctuation-free.
 
@@ -101,7 +102,7 @@ def name_stem(name: str) -> str:
 
 def is_redacted(name: str) -> bool:
     """True for the placeholder of a redacted natural person (``Personuppgift``)."""
-    return normalize_name(name) in REDACTED_NAMES
+    return name.strip().casefold() in REDACTED_NAMES or normalize_name(name) in REDACTED_NAMES
 
 
 # -- organisation numbers ---------------------------------------------------------------------

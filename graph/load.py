@@ -155,11 +155,16 @@ def iter_table(path: Path, encoding: str, required: Sequence[str], known: Iterab
     unknown = [h for h in header if h and h not in required and h not in set(known)]
     for h in unknown:
         report.flag("unknown columns (ignored)", h)
+    # Only the columns a source reads are kept per row (an export has 40+).
+    positions = [(c, header.index(c)) for c in required]
+    width = max(i for _, i in positions) + 1
     for number, values in rows:
         if not any(v.strip() for v in values):
             continue
+        if len(values) < width:
+            values = [*values, *[""] * (width - len(values))]
         report.rows += 1
-        yield number, dict(zip(header, (v.strip() for v in values)))
+        yield number, {c: values[i].strip() for c, i in positions}
 
 
 def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:

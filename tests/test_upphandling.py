@@ -209,3 +209,26 @@ def test_cli_load_prints_counts_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "--encoding" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["--db", db, "load", "upphandling", str(latin), "--encoding", "cp1252"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.neo4j
+def test_neo4j_gets_the_same_graph_as_the_embedded_store(neo4j_store, embedded_store) -> None:
+    """Projektbanken first, then procurement: the name-keyed Sandviken beneficiary is merged on both stores."""
+    projects = FIXTURES / "projektbanken.json"
+    for store in (embedded_store, neo4j_store):
+        load_files(store, "projektbanken", [projects])
+        assert store.query("MATCH (o:Organisation) WHERE o.org_id = $id RETURN count(o) AS n",
+                           {"id": "NAME:projektbanken:sandvikens kommun"}) == [{"n": 1}]
+        report = load_files(store, "upphandling", [AWARDS], value_file=VALUES)
+        assert report.merged_after_load == {"name": 1}
+    assert neo4j_store.counts() == embedded_store.counts()
+    for store in (embedded_store, neo4j_store):
+        rows = store.query(
+            "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE o.org_id IN $ids "
+            "RETURN o.org_id AS id, p.project_id AS project ORDER BY id, project",
+            {"ids": ["SE-ON:2321000198", "SE-ON:2120002346"]})
+        assert rows == [{"id": "SE-ON:2120002346", "project": "20200251"},
+                        {"id": "SE-ON:2321000198", "project": "20200083"},
+                        {"id": "SE-ON:2321000198", "project": "20200535"}]
+        assert store.query("MATCH (o:Organisation) WHERE o.org_id STARTS WITH 'NAME:projektbanken:sandvik' "
+                           "RETURN count(o) AS n") == [{"n": 0}]

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from graph.identity import (
+    OrgNumber,
     OrgResolver,
     anonymous_key,
     current_names,
@@ -200,6 +201,7 @@ def iter_records(
     buyer_of: set[tuple[str, str]] = set()
     procurement_attrs: dict[str, tuple[str | None, ...]] = {}
     supplier_ids: dict[str, str] = {}
+    numbers: dict[str, OrgNumber] = {}
     supplier_props: dict[str, tuple[str, str, str, str | None]] = {}
     redacted_per_lot: Counter[tuple[str, str]] = Counter()
     awards: Counter[tuple[str, str, str]] = Counter()
@@ -222,7 +224,7 @@ def iter_records(
             continue
 
         # Buyer: identified by its organisation number, kept (and flagged) when the number is bad.
-        on = parse_org_number(row[BUYER_NUMBER])
+        on = numbers.get(row[BUYER_NUMBER]) or numbers.setdefault(row[BUYER_NUMBER], parse_org_number(row[BUYER_NUMBER]))
         buyer_id = on.org_id
         if ("Organisation", buyer_id) not in emitted:
             emitted.add(("Organisation", buyer_id))
