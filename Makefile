@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/stakenet --db out/demo.db demo --out out
+	$(BIN)/stakenet demo --out out
 
 lint: install
 	$(BIN)/ruff check graph viz tests bench
