@@ -5,7 +5,7 @@ Each function reads the store with plain Cypher that both stores run (user text 
 shows (``type``, ``name``, ``org_number``, ``role``, ``size``, ``amount``/``currency``,
 ``source``, ``pagerank``, ``community``, and the filter lists ``funds``, ``cpv``, ``years``) and
 whose ``G.graph`` says what it is (``title``, ``subtitle``, ``focus``, ``omitted``, ``total``,
-``empty_message``, and ``slug``, a file-name stem such as ``ego-SE-ON_2321000198``). Nodes are
+``empty`` (nothing around the centre) with ``empty_message``, and ``slug``, a file-name stem such as ``ego-SE-ON_2321000198``). Nodes are
 ``(label, key)`` tuples, added in sorted order, so the same data gives the same graph from
 either store.
 
@@ -382,6 +382,7 @@ def ego(store: Any, ref: str, *, depth: int = 1, max_nodes: int = DEFAULT_MAX_NO
         + (f" Expansion stopped at depth {reached}: the neighbourhood passed {limit:,} nodes." if reached < depth and frontier else ""),
         focus=centre,
         empty_message=f"{name} ({org_id}) takes part in no EU project or procurement in the graph: its neighbourhood is empty.",
+        empty=G.number_of_nodes() <= 1,
     )
     return G
 
@@ -520,6 +521,7 @@ def market(store: Any, buyer: str, *, depth: int = 1, max_nodes: int = DEFAULT_M
         + (", with the suppliers' other contracts and their buyers." if depth == 2 else "."),
         focus=centre,
         empty_message=f"{name} ({org_id}) buys nothing in the graph: no procurement names it as the buyer.",
+        empty=G.number_of_nodes() <= 1,
     )
     return G
 

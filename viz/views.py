@@ -20,7 +20,8 @@ Node attributes read (all optional except ``type`` and ``name``):
 
 Edge attributes read: ``weight`` (edge width), ``type`` (shown in the edge tooltip).
 Graph attributes read (``G.graph``): ``title``, ``subtitle``, ``focus`` (a node selected on load),
-``omitted`` (nodes left out by a cap) with ``more`` (how to see them), and ``empty_message``.
+``omitted`` (nodes left out by a cap) with ``more`` (how to see them), and ``empty`` (nothing
+around the centre: the page says ``empty_message`` instead of drawing).
 
 >>> import networkx as nx, tempfile, os
 >>> G = nx.Graph(title="Two organisations")
@@ -341,6 +342,11 @@ def write_view(
     if size_by not in (None, "pagerank", "money"):
         raise StakenetError(f"size_by must be 'pagerank' or 'money', not {size_by!r}")
     out = Path(path)
+    if G.graph.get("empty") and G.number_of_nodes():
+        # Only the centre is left: say so instead of drawing one lonely dot.
+        empty_graph = nx.Graph()
+        empty_graph.graph.update(G.graph)
+        G = empty_graph
     ids = {v: i for i, v in enumerate(G)}
     n = len(ids)
     big = n > physics_max_nodes
