@@ -322,6 +322,29 @@ def _source_records(kind: str, path: Path, report: FileReport) -> Iterator[Recor
     )
 
 
+def _records_for(kind: str, path: Path, encoding: str, values: dict[str, float] | None, resolver: OrgResolver,
+                 report: FileReport, seen: set[str]) -> Iterator[Record]:
+    from graph.sources import nuts, projektbanken, upphandling
+
+    if kind == "upphandling":
+        return upphandling.iter_records(path, encoding=encoding, values=values, resolver=resolver, report=report,
+                                        seen=seen)
+    if kind == "projektbanken":
+        return projektbanken.iter_records(path, encoding=encoding, resolver=resolver, report=report)
+    return nuts.iter_records(path, encoding=encoding, report=report)
+
+
+def _preflight(kind: str, path: Path, encoding: str) -> None:
+    """Raise SourceError now if ``path`` cannot be read as ``kind`` (sources check before their first record)."""
+    records = _records_for(kind, path, encoding, None, OrgResolver(), FileReport(str(path), kind), set())
+    try:
+        next(records, None)
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+
+
 def load_files(
     store: Any,
     kind: str,
@@ -337,9 +360,9 @@ def load_files(
     ``value_file`` (upphandling only) is the contracted-value export, joined on Upphandlings-ID.
     Rows that cannot be parsed are left out, counted, and written to ``rejects_path`` when given.
     Raises SourceError for an unreadable file (missing, wrong encoding, missing columns) before
-    anything of that file is loaded. Loading the same files again changes no count.
+    anything of any file is loaded. Loading the same files again changes no count.
     """
-    from graph.sources import nuts, projektbanken, upphandling
+    from graph.sources import upphandling
 
     if kind not in KINDS:
         raise SourceError(f"unknown source kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -365,19 +388,14 @@ def load_files(
         t0 = time.perf_counter()
         values = upphandling.read_values(vp, encoding, value_report)
         value_report.seconds = time.perf_counter() - t0
+    # Every file is checked (encoding, columns, structure) before any is loaded: no partial loads.
+    for path in files:
+        _preflight(kind, path, encoding)
     procurement_ids: set[str] = set()
     for path in files:
         report = FileReport(str(path), kind, source_id=f"{kind}:{path.name}:{file_digest(path)}")
         t0 = time.perf_counter()
-        records: Iterable[Record]
-        if kind == "upphandling":
-            records = upphandling.iter_records(
-                path, encoding=encoding, values=values, resolver=resolver, report=report, seen=procurement_ids
-            )
-        elif kind == "projektbanken":
-            records = projektbanken.iter_records(path, encoding=encoding, resolver=resolver, report=report)
-        else:
-            records = nuts.iter_records(path, encoding=encoding, report=report)
+        records = _records_for(kind, path, encoding, values, resolver, report, procurement_ids)
         stats.add(store.load(records, **kwargs))
         stats.add(store.load(_source_records(kind, path, report)))
         report.seconds = time.perf_counter() - t0
@@ -435,6 +453,16 @@ def merge_name_keyed(store: Any, batch_size: int | None = None) -> dict[str, int
     if not moves:
         return {}
     ids = sorted(moves)
+    for start in range(0, len(ids), MERGE_CHUNK):
+        _move(store, ids[start:start + MERGE_CHUNK], moves, names, batch_size)
+    return dict(merged)
+
+
+MERGE_CHUNK = 10_000
+
+
+def _move(store: Any, ids: list[str], moves: dict[str, str], names: dict[str, list[str]],
+          batch_size: int | None) -> None:
     records: list[Record] = []
     for old in ids:
         records.append(Node("Organisation", {"org_id": moves[old], **official_props(moves[old]), "aliases": names[old]}))
@@ -455,7 +483,6 @@ def merge_name_keyed(store: Any, batch_size: int | None = None) -> dict[str, int
             records.append(Rel(type_, new, end, rel_props) if side == "src" else Rel(type_, end, new, rel_props))
     store.load(records, **({} if batch_size is None else {"batch_size": batch_size}))
     store.query("MATCH (o:Organisation) WHERE o.org_id IN $ids DETACH DELETE o", {"ids": ids})
-    return dict(merged)
 
 
 def identity_summary(store: Any) -> dict[str, int]:

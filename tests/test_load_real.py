@@ -108,6 +108,9 @@ def test_374_projects(loaded, shared_data: Path) -> None:
     located = sum(len([c for c in case["län"].split(",") if c.strip()]) for case in cases)
     assert _one(store, "MATCH (:Project)-[e:LOCATED_IN]->(:Region) RETURN count(e)") == located
     assert _one(store, "MATCH (p:Project) WHERE p.eu_budget_eur IS NOT NULL RETURN count(p)") == 0
+    gavleborg = sum(1 for c in cases if "Gävleborg" in c["län"])
+    assert _one(store, "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code = 'SE313' RETURN count(p)") == \
+        gavleborg == 48  # the README: "48 records touch Gävleborg"
     assert _one(store, "MATCH (p:Project) RETURN sum(p.eu_budget)") == sum(c["beviljat_belopp_sek"] for c in cases)
 
 

@@ -149,6 +149,14 @@ def test_missing_columns_name_the_file_and_columns(tmp_path: Path) -> None:
     assert "'Upphandlings-ID'" in str(err.value) and "'Publiceringsdatum'" in str(err.value)
 
 
+def test_a_bad_second_file_stops_the_load_before_anything_is_written(tmp_path: Path, embedded_store) -> None:
+    bad = tmp_path / "renamed.csv"
+    bad.write_text(AWARDS.read_text(encoding="utf-8").replace("Namn för leverantör", "Leverantör", 1), encoding="utf-8")
+    with pytest.raises(SourceError, match="renamed.csv: missing column"):
+        load_files(embedded_store, "upphandling", [AWARDS, bad])
+    assert embedded_store.counts().total_nodes == 0
+
+
 def test_non_utf8_file_suggests_encoding(tmp_path: Path) -> None:
     latin = tmp_path / "latin1.csv"
     latin.write_bytes(AWARDS.read_text(encoding="utf-8").encode("cp1252"))
