@@ -44,6 +44,7 @@ from graph.indicators import (
     community_indicators,
     compute_indicators,
 )
+from graph.load import identity_summary
 from graph.network import NetworkResult
 
 REPORT_FORMAT = "stakenet-report/1"
@@ -291,6 +292,7 @@ def _overview(store: Any) -> dict[str, Any]:
                 flags[flag.strip()] += _int(row["n"])
     organisations = _int(quality["organisations"])
     with_number = _int(quality["with_number"])
+    identity = identity_summary(store)
     return {
         "nodes": {k: int(v) for k, v in sorted(counts.nodes.items())},
         "relationships": {k: int(v) for k, v in sorted(counts.rels.items())},
@@ -312,6 +314,8 @@ def _overview(store: Any) -> dict[str, Any]:
             "organisations": organisations,
             "with_org_number": with_number,
             "without_org_number": organisations - with_number,
+            "name_only": int(identity.get("name_only", 0)),
+            "anonymous": int(identity.get("anonymous", 0)),
             "invalid_org_numbers": _int(quality["invalid_numbers"]),
             "rejected_rows": sum(_int(s["rejected"]) for s in sources),
             "flags": dict(sorted(flags.items())),
@@ -719,18 +723,26 @@ def _org(store: Any, org_id: str, ind: Indicators, top: int) -> dict[str, Any]:
     }
 
 
-def _views(region: str | None, org_id: str | None) -> list[dict[str, str]]:
-    """The interactive pages that match this report: relative file names and the command that makes each."""
+def _views(region: str | None, org: Mapping[str, Any] | None, communities: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The interactive pages that match this report: file names relative to the report (as
+    `stakenet view ... --out <report folder>` names them) and the command that makes each."""
+    from graph.neighbourhood import slug
+
     views = [{"title": "Stakeholder network", "file": "network.html", "command": "stakenet view network --out ."}]
     if region:
-        views.append(
-            {"title": f"Region {region}", "file": f"region-{region}.html", "command": f"stakenet view region {shlex.quote(region)} --out ."}
-        )
-    if org_id:
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", org_id)
-        views.append(
-            {"title": f"Ego network of {org_id}", "file": f"ego-{safe}.html", "command": f"stakenet view ego {shlex.quote(org_id)} --out ."}
-        )
+        views.append({"title": f"Region {region}", "file": f"{slug('region', region)}.html",
+                      "command": f"stakenet view region {shlex.quote(region)} --out ."})
+    if org:
+        org_id = str(org["org_id"])
+        views.append({"title": f"Ego network of {org['name']}", "file": f"{slug('ego', org_id)}.html",
+                      "command": f"stakenet view ego {shlex.quote(org_id)} --out ."})
+        if org["buyer"]:
+            views.append({"title": f"Supplier market of {org['name']}", "file": f"{slug('market', org_id)}.html",
+                          "command": f"stakenet view market --buyer {shlex.quote(org_id)} --out ."})
+    for c in communities[:3]:
+        views.append({"title": f"Community {c['community']} ({c['size']:,} organisations)",
+                      "file": f"{slug('community', c['community'])}.html",
+                      "command": f"stakenet view community {c['community']} --out ."})
     return views
 
 
@@ -827,7 +839,7 @@ def collect_report(
         "region": region_part,
         "org": org_part,
         "charts": charts,
-        "views": _views(region, org_part["org_id"] if org_part else None),
+        "views": _views(region, org_part, communities["largest"]),
     }
 
 
@@ -1030,7 +1042,9 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     blocks.append(
         [
             f"{q['organisations']:,} organisations, {q['with_org_number']:,} with an organisation number, "
-            f"{q['without_org_number']:,} identified by name only (not matched to a number)",
+            f"{q['without_org_number']:,} without: {q['name_only']:,} known by name only (names not matched to a "
+            f"numbered organisation), {q['anonymous']:,} anonymous (redacted persons), "
+            f"{q['without_org_number'] - q['name_only'] - q['anonymous']:,} keyed otherwise (e.g. foreign)",
             f"{q['invalid_org_numbers']:,} organisation numbers fail their check digit or format",
             f"{q['rejected_rows']:,} source rows rejected at load",
             *[f"quality flag `{k}`: {v:,} organisations" for k, v in q["flags"].items()],
@@ -1100,7 +1114,8 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     if data["org"]:
         sections.append((f"Organisation profile: {data['org']['name']}", _org_blocks(data["org"])))
     sections.append(("Interactive views", [
-        "Open these pages beside this report; if one is missing, make it with the command shown:",
+        "Pages to explore beside this report. If one is missing, run its command in the report's folder "
+        "(with the same --db or --neo4j-uri as the report):",
         _Table(["view", "file", "command"], [[v["title"], v["file"], v["command"]] for v in data["views"]]),
     ]))
     sections.append(("About this report", [[

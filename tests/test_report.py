@@ -150,6 +150,7 @@ def test_report_sections_on_small_graph(small_store: EmbeddedStore) -> None:
     assert ov["sources"][0]["rows"] == 10 and ov["quality"]["rejected_rows"] == 2
     assert ov["quality"]["invalid_org_numbers"] == 1
     assert ov["quality"]["without_org_number"] == 2
+    assert (ov["quality"]["name_only"], ov["quality"]["anonymous"]) == (2, 0)
     assert ov["quality"]["flags"] == {"org number fails check digit": 1}
 
     assert data["bridges"]["count"] == 3 and data["bridges"]["as_buyer"] == 2 and data["bridges"]["as_supplier"] == 1
@@ -311,3 +312,22 @@ def test_report_command(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "Error: region 'ZZ1' is not in the graph" in bad.output
     bad = runner.invoke(cli, ["--db", str(db), "report", "--format", "pdf"])
     assert bad.exit_code == 2 and "--format" in bad.output
+
+
+# -- both stores ----------------------------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_same_report_from_neo4j_and_embedded(small_store: EmbeddedStore, neo4j_store: Any) -> None:
+    """Every query of the report runs on both dialects and gives the same figures."""
+    neo4j_store.load(small_records())
+    network.analyze(neo4j_store, seed=1)
+    args = {"region": "SE313", "org": "Region Gävleborg", "top": 5, **FIXED}
+    from_embedded = report.collect_report(small_store, **args)
+    from_neo4j = report.collect_report(neo4j_store, **args)
+    assert (from_embedded["meta"].pop("store"), from_neo4j["meta"].pop("store")) == ("embedded", "neo4j")
+    from_embedded["overview"]["nodes"].pop("Meta", None)
+    from_neo4j["overview"]["nodes"].pop("Meta", None)
+    for section in from_embedded:
+        assert from_neo4j[section] == from_embedded[section], section
+    report.validate_report(from_neo4j | {"meta": {**from_neo4j["meta"], "store": "neo4j"}})

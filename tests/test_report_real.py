@@ -1,0 +1,152 @@
+"""The Gävleborg report on the real Swedish data (../shared/data), checked against the files.
+
+The files are loaded with the project's loaders into the real embedded store and analysed; the
+report for region SE313 with the Region Gävleborg profile is written in all three formats. Its
+figures for Region Gävleborg are then recomputed here straight from the CSV and JSON files with the
+csv and json modules, with the rules the data README states:
+
+- Region Gävleborg buys under organisation number 2321000198; Projektbanken still calls it
+  "Gävleborgs Läns Landsting" (renamed Region Gävleborg in 2015);
+- an award is a (procurement, lot, supplier) row; every ``Personuppgift`` row is a different
+  redacted person, never one supplier; other suppliers are told apart by name (case and spacing
+  ignored);
+- SME = Mikro-, Små or Medelstora företag, among awards whose supplier size is given (empty = unknown);
+- HHI = sum of the squared shares of the suppliers in the buyer's awards;
+- every Projektbanken record is ERDF; granted = ``beviljat_belopp_sek``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from graph import network, report
+from graph.load import load_files
+from graph.store.embedded import EmbeddedStore, open_database
+
+pytestmark = pytest.mark.slow
+
+AWARDS = "se_procurement_2021_awards.csv"
+VALUES = "se_procurement_2021_contracted_value.csv"
+PROJECTS = "se_erdf_2014_2020_projektbanken_2016.json"
+NUTS = "nuts2013.csv"
+GAVLEBORG_NUMBER = "2321000198"
+GAVLEBORG = "SE-ON:" + GAVLEBORG_NUMBER
+GAVLEBORG_NAMES = {"region gävleborg", "gävleborgs läns landsting"}
+SME = {"Mikroföretag", "Små företag", "Medelstora företag"}
+FIXED = {"now": "2026-01-01T00:00:00Z", "version": "0.0.0-test"}
+
+
+@pytest.fixture(scope="module")
+def real_report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    conn = open_database(tmp_path_factory.mktemp("real-report") / "real.db")
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    load_files(store, "nuts", [shared_data / NUTS])
+    load_files(store, "upphandling", [shared_data / AWARDS], value_file=shared_data / VALUES)
+    load_files(store, "projektbanken", [shared_data / PROJECTS])
+    network.analyze(store, seed=42)
+    out = tmp_path_factory.mktemp("real-report-out")
+    paths = report.write_report(store, out, region="SE313", org=GAVLEBORG_NUMBER, top=10, **FIXED)
+    yield paths, json.loads(paths.json.read_text(encoding="utf-8")) if paths.json else {}
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def expected(shared_data: Path) -> dict[str, Any]:
+    """Region Gävleborg's figures computed directly from the files."""
+    with (shared_data / AWARDS).open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["Organisationsnummer för köpare"] == GAVLEBORG_NUMBER]
+    awards: dict[tuple[str, ...], str] = {}
+    for i, r in enumerate(rows):
+        name = r["Namn för leverantör"]
+        supplier = f"person #{i}" if name == "Personuppgift" else " ".join(name.casefold().split())
+        key = (r["Upphandlings-ID"], r["Anbudsområdes-ID"], supplier)
+        if key not in awards or not awards[key]:
+            awards[key] = r["Företagsstorlek för leverantör"]
+    per_supplier = Counter(key[2] for key in awards)
+    total = sum(per_supplier.values())
+    sized = [size for size in awards.values() if size]
+    with (shared_data / PROJECTS).open(encoding="utf-8") as fh:
+        projects = [p for p in json.load(fh) if " ".join(p["stödmottagare"].casefold().split()) in GAVLEBORG_NAMES]
+    return {
+        "awards": total,
+        "distinct_suppliers": len(per_supplier),
+        "sme_share": sum(s in SME for s in sized) / len(sized),
+        "size_known_awards": len(sized),
+        "hhi": sum((n / total) ** 2 for n in per_supplier.values()),
+        "procurements": len({r["Upphandlings-ID"] for r in rows}),
+        "erdf_projects": len(projects),
+        "granted_sek": float(sum(p["beviljat_belopp_sek"] for p in projects)),
+        "projects_in_gavleborg": sum("Gävleborg" in p["län"] for p in projects),
+    }
+
+
+def test_the_direct_computation_is_about_the_known_body(expected: dict[str, Any]) -> None:
+    # The data README: "Gävleborgs Läns Landsting" has 6 ERDF projects; 163 award rows in 2021.
+    assert expected["erdf_projects"] == 6 and expected["awards"] == 163
+
+
+def test_region_gavleborg_figures_equal_the_files(real_report: Any, expected: dict[str, Any]) -> None:
+    _, data = real_report
+    org = data["org"]
+    assert org["org_id"] == GAVLEBORG and org["name"] == "Region Gävleborg"
+    buyer = org["buyer"]
+    assert buyer["awards"] == expected["awards"]
+    assert buyer["procurements"] == expected["procurements"]
+    assert buyer["distinct_suppliers"] == expected["distinct_suppliers"]
+    assert buyer["size_known_awards"] == expected["size_known_awards"]
+    assert buyer["sme_share"] == pytest.approx(expected["sme_share"], abs=1e-6)
+    assert buyer["hhi"] == pytest.approx(expected["hhi"], abs=1e-6)
+    ben = org["beneficiary"]
+    assert ben["projects_by_fund"] == {"ERDF": expected["erdf_projects"]}
+    assert ben["granted"] == {"SEK": pytest.approx(expected["granted_sek"])}
+
+    region = data["region"]
+    assert (region["nuts_code"], region["name"]) == ("SE313", "Gävleborgs län")
+    in_region = {b["org_id"]: b for b in region["top_buyers"]}
+    assert in_region[GAVLEBORG] == buyer, "the region profile shows the same buyer figures"
+    benef = {b["org_id"]: b for b in region["top_beneficiaries"]}
+    assert benef[GAVLEBORG]["projects"] == expected["projects_in_gavleborg"]
+    assert benef[GAVLEBORG]["granted"] == {"SEK": pytest.approx(expected["granted_sek"])}
+
+
+def test_people_read_the_same_figures(real_report: Any, expected: dict[str, Any]) -> None:
+    paths, _ = real_report
+    md = paths.markdown.read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in md.splitlines()
+            if line.startswith("| Region Gävleborg (SE-ON:2321000198) | ")]
+    buyer_rows = [cells for cells in rows if len(cells) == 9]  # the buyer-indicator tables
+    assert len(buyer_rows) == 2, "in the region profile and in the organisation profile"
+    assert buyer_rows[0] == buyer_rows[1]
+    cells = buyer_rows[0]
+    assert cells[1] == f"{expected['awards']:,}" and cells[2] == f"{expected['distinct_suppliers']:,}"
+    assert cells[3] == f"{expected['hhi']:.4g}"
+    assert cells[5] == f"{100 * expected['sme_share']:.1f}% ({expected['size_known_awards']:,})"
+    granted = f"{expected['granted_sek']:,.0f} SEK"
+    assert f"EU projects: {expected['erdf_projects']} (ERDF {expected['erdf_projects']}), granted {granted}" in md
+    html = paths.html.read_text(encoding="utf-8")
+    assert granted in html and f"<td>{expected['hhi']:.4g}</td>" in html
+
+
+def test_real_report_follows_the_schema_and_states_provenance(real_report: Any, shared_data: Path) -> None:
+    paths, data = real_report
+    schema = json.loads((Path(report.__file__).parent / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    kinds = {s["kind"]: s for s in data["overview"]["sources"]}
+    assert set(kinds) >= {"nuts", "upphandling", "upphandling-value", "projektbanken"}
+    assert kinds["upphandling"]["rows"] == 23_187 and kinds["projektbanken"]["rows"] == 374
+    assert all(re.match(r"\d{4}-\d\d-\d\dT", s["loaded_at"] or "") for s in kinds.values())
+    quality = data["overview"]["quality"]
+    with (shared_data / AWARDS).open(encoding="utf-8", newline="") as fh:
+        persons = sum(1 for r in csv.DictReader(fh) if r["Namn för leverantör"] == "Personuppgift")
+    assert quality["anonymous"] == quality["flags"]["redacted_person"] == persons, "one node per redacted person, never a hub"
+    assert data["meta"]["metric_coverage"]["pagerank"] > 0
+    assert {c.name for c in paths.charts} >= {"sme_share_by_county.png", "degree_distribution.png", "money_by_fund.png"}
