@@ -73,8 +73,8 @@
     return {
       id: n.id,
       color: dim
-        ? { background: DIM, border: DIM, highlight: { background: DIM, border: DIM } }
-        : { background: c, border: "#343a40", highlight: { background: c, border: "#000000" } },
+        ? { background: DIM, border: DIM, highlight: { background: DIM, border: DIM }, hover: { background: DIM, border: "#343a40" } }
+        : { background: c, border: "#343a40", highlight: { background: c, border: "#000000" }, hover: { background: c, border: "#000000" } },
       borderWidth: n.id === state.selected ? 4 : 1,
       size: sizeOf(n),
       font: { color: dim ? "rgba(33,37,41,0.25)" : "#212529" },
