@@ -92,8 +92,10 @@ class Beneficiaries:
 
     @classmethod
     def read(cls, store: Any) -> Beneficiaries:
+        # sorted, so sums of floats come out bit-identical whichever order a store returns rows in
+        rows = sorted(store.rows(BENEFICIARIES_CYPHER, {}), key=lambda r: (r[0], r[1]))
         org, project, budget, currency = [], [], [], []
-        for o, p, b, c in store.rows(BENEFICIARIES_CYPHER, {}):
+        for o, p, b, c in rows:
             org.append(o)
             project.append(p)
             budget.append(b)
@@ -119,7 +121,8 @@ class Awards:
     @classmethod
     def read(cls, store: Any) -> Awards:
         buyer, proc, supplier, a_value, p_value, currency = [], [], [], [], [], []
-        for b, p, s, av, pv, c in store.rows(AWARDS_CYPHER, {}):
+        rows = sorted(store.rows(AWARDS_CYPHER, {}), key=lambda r: (r[0], r[1], r[2], -1.0 if r[3] is None else r[3]))
+        for b, p, s, av, pv, c in rows:
             buyer.append(b)
             proc.append(p)
             supplier.append(s)
