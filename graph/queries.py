@@ -49,7 +49,7 @@ FORMATS = ("table", "json", "csv")
 _PARAM_RE = re.compile(
     r"^\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+\((?P<type>\w+),\s*(?P<kind>e\.g\.|default)\s+(?P<value>[^)]*)\)\s*(?P<doc>.*)$"
 )
-_FIELD_RE = re.compile(r"^//\s?(?P<field>Question|Parameter|Columns|Note|Dialect):\s*(?P<text>.*)$")
+_FIELD_RE = re.compile(r"^//\s?(?P<field>Question|Parameter|Columns|Note|Dialect|Rounding):\s*(?P<text>.*)$")
 _CONT_RE = re.compile(r"^//\s{2,}(?P<text>\S.*)$")
 
 

@@ -4,13 +4,17 @@
 // Columns: buyer_id, buyer, suppliers, value, hhi, top_supplier_share
 // Note: hhi is the sum of squared supplier shares of the buyer's awarded value (1 = one supplier takes
 //   all); value as in buyer_suppliers. Buyers whose awarded value is unknown are left out.
+// Rounding: amounts to whole cents term by term, ratios to 4 decimals, as floor(x * 100 + 0.5) / 100,
+//   which both stores compute alike (their round() differs at exact halves, and sums in another order
+//   can land on either side of one).
 MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
 WITH b, p, count(*) AS awards
 MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
-WITH b, s, sum(coalesce(a.value, p.value / awards, 0.0)) AS v
-WITH b, count(s) AS suppliers, sum(v) AS total, sum(v * v) AS squares, max(v) AS top
+WITH b, s, floor(sum(floor(coalesce(a.value, p.value / awards, 0.0) * 100 + 0.5) / 100) * 100 + 0.5) / 100 AS v
+WITH b, count(s) AS suppliers, floor(sum(v) * 100 + 0.5) / 100 AS total, sum(v * v) AS squares, max(v) AS top
 WHERE suppliers >= $min_suppliers AND total > 0
-RETURN b.org_id AS buyer_id, b.name AS buyer, suppliers, round(total, 2) AS value,
-       round(squares / (total * total), 4) AS hhi, round(top / total, 4) AS top_supplier_share
+RETURN b.org_id AS buyer_id, b.name AS buyer, suppliers, total AS value,
+       floor(squares / (total * total) * 10000 + 0.5) / 10000 AS hhi,
+       floor(top / total * 10000 + 0.5) / 10000 AS top_supplier_share
 ORDER BY hhi DESC, value DESC, buyer_id
 LIMIT $limit

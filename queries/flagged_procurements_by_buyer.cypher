@@ -4,6 +4,9 @@
 // Columns: buyer_id, buyer, procurements, env_sustainable, social_sustainable, innovation, flagged, flagged_share
 // Note: flagged counts procurements with at least one flag set; an unknown flag (empty in the source)
 //   is not counted as set, but the procurement still counts in procurements.
+// Rounding: amounts to whole cents term by term, ratios to 4 decimals, as floor(x * 100 + 0.5) / 100,
+//   which both stores compute alike (their round() differs at exact halves, and sums in another order
+//   can land on either side of one).
 MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)
 WITH b, count(p) AS procurements,
      count(CASE WHEN p.env_sustainable THEN 1 END) AS env,
@@ -12,6 +15,6 @@ WITH b, count(p) AS procurements,
      count(CASE WHEN p.env_sustainable OR p.social_sustainable OR p.innovation THEN 1 END) AS flagged
 WHERE procurements >= $min_procurements
 RETURN b.org_id AS buyer_id, b.name AS buyer, procurements, env AS env_sustainable, social AS social_sustainable,
-       innovation, flagged, round(1.0 * flagged / procurements, 4) AS flagged_share
+       innovation, flagged, floor(1.0 * flagged / procurements * 10000 + 0.5) / 10000 AS flagged_share
 ORDER BY flagged_share DESC, procurements DESC, buyer_id
 LIMIT $limit

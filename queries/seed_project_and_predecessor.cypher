@@ -16,5 +16,5 @@ MATCH (p:Project {project_id: id})
 OPTIONAL MATCH (p)<-[b:BENEFICIARY_OF]-(o:Organisation)
 RETURN CASE WHEN p.project_id = seed.project_id THEN 'project' ELSE 'predecessor' END AS relation,
        p.project_id AS project_id, p.title AS title, p.start_date AS start_date, p.end_date AS end_date,
-       round(p.eu_budget, 2) AS eu_budget, p.currency AS currency, o.org_id AS partner_id, o.name AS partner, b.role AS role
+       p.eu_budget AS eu_budget, p.currency AS currency, o.org_id AS partner_id, o.name AS partner, b.role AS role
 ORDER BY CASE WHEN p.project_id = seed.project_id THEN 0 ELSE 1 END, start_date, project_id, partner_id

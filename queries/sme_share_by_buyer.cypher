@@ -4,16 +4,20 @@
 // Columns: buyer_id, buyer, awards, sme_awards, sme_share, value, sme_value, sme_value_share
 // Note: counts awards to suppliers of known size only (micro, small and medium are SMEs); value as in
 //   buyer_suppliers. Lowest SME share first.
+// Rounding: amounts to whole cents term by term, ratios to 4 decimals, as floor(x * 100 + 0.5) / 100,
+//   which both stores compute alike (their round() differs at exact halves, and sums in another order
+//   can land on either side of one).
 MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(:Organisation)
 WITH b, p, count(*) AS n
 MATCH (p)-[a:AWARDED_TO]->(s:Organisation)
 WHERE s.size IS NOT NULL
-WITH b, s.size IN ['micro', 'small', 'medium'] AS sme, coalesce(a.value, p.value / n, 0.0) AS v
+WITH b, s.size IN ['micro', 'small', 'medium'] AS sme, floor(coalesce(a.value, p.value / n, 0.0) * 100 + 0.5) / 100 AS v
 WITH b, count(*) AS awards, count(CASE WHEN sme THEN 1 END) AS sme_awards,
-     sum(v) AS value, sum(CASE WHEN sme THEN v ELSE 0.0 END) AS sme_value
+     floor(sum(v) * 100 + 0.5) / 100 AS value,
+     floor(sum(CASE WHEN sme THEN v ELSE 0.0 END) * 100 + 0.5) / 100 AS sme_value
 WHERE awards >= $min_awards
-RETURN b.org_id AS buyer_id, b.name AS buyer, awards, sme_awards, round(1.0 * sme_awards / awards, 4) AS sme_share,
-       round(value, 2) AS value, round(sme_value, 2) AS sme_value,
-       CASE WHEN value > 0 THEN round(sme_value / value, 4) ELSE NULL END AS sme_value_share
+RETURN b.org_id AS buyer_id, b.name AS buyer, awards, sme_awards, floor(1.0 * sme_awards / awards * 10000 + 0.5) / 10000 AS sme_share,
+       value, sme_value,
+       CASE WHEN value > 0 THEN floor(sme_value / value * 10000 + 0.5) / 10000 END AS sme_value_share
 ORDER BY sme_share, sme_value_share, buyer_id
 LIMIT $limit

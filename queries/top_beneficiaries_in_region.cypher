@@ -5,11 +5,15 @@
 // Columns: org_id, name, projects, eu_budget, total_budget
 // Note: a project located in several regions of the area counts once; its whole budget is credited to
 //   each of its beneficiaries (the sources do not split it); an unknown budget counts as 0.
+// Rounding: amounts to whole cents term by term, ratios to 4 decimals, as floor(x * 100 + 0.5) / 100,
+//   which both stores compute alike (their round() differs at exact halves, and sums in another order
+//   can land on either side of one).
 MATCH (area:Region {nuts_code: $region})<-[:PART_OF*0..4]-(:Region)<-[:LOCATED_IN]-(p:Project)
 WHERE p.currency = $currency
 WITH DISTINCT p
 MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p)
-WITH o, count(p) AS projects, sum(coalesce(p.eu_budget, 0.0)) AS eu, sum(coalesce(p.total_budget, 0.0)) AS total
-RETURN o.org_id AS org_id, o.name AS name, projects, round(eu, 2) AS eu_budget, round(total, 2) AS total_budget
+WITH o, count(p) AS projects, floor(sum(floor(coalesce(p.eu_budget, 0.0) * 100 + 0.5) / 100) * 100 + 0.5) / 100 AS eu,
+     floor(sum(floor(coalesce(p.total_budget, 0.0) * 100 + 0.5) / 100) * 100 + 0.5) / 100 AS total
+RETURN o.org_id AS org_id, o.name AS name, projects, eu AS eu_budget, total AS total_budget
 ORDER BY eu_budget DESC, projects DESC, org_id
 LIMIT $limit
