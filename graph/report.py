@@ -216,7 +216,6 @@ Q_MONEY_BY_CPV = (
     "RETURN p.cpv AS cpv, coalesce(p.currency, '') AS currency, count(p) AS procurements, sum(p.value) AS amount"
 )
 Q_CPV_GROUP_NAMES = "MATCH (t:Theme) WHERE t.kind = 'cpv_group' RETURN t.code AS code, t.name AS name"
-Q_REGION_NAMES = "MATCH (r:Region) WHERE r.nuts_code IN $codes RETURN r.nuts_code AS nuts_code, r.name AS name"
 Q_REGION = "MATCH (r:Region) WHERE r.nuts_code = $code RETURN r.nuts_code AS nuts_code, r.name AS name, r.level AS level"
 Q_REGION_PARENTS = (
     "MATCH (r:Region)-[:PART_OF]->(p:Region) WHERE r.nuts_code = $code RETURN p.nuts_code AS nuts_code, p.name AS name"
@@ -233,12 +232,17 @@ Q_REGION_PROJECTS = (
     "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
     "RETURN DISTINCT p.project_id AS project_id, coalesce(p.currency, '') AS currency, p.eu_budget AS eu_budget"
 )
-Q_PROJECT_FUNDS = (
-    "MATCH (p:Project)-[:FUNDED_BY]->(f:Fund) WHERE p.project_id IN $ids RETURN p.project_id AS project_id, f.code AS fund"
+Q_REGION_PROJECT_FUNDS = (
+    "MATCH (f:Fund)<-[:FUNDED_BY]-(p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
+    "RETURN DISTINCT p.project_id AS project_id, f.code AS fund"
 )
-Q_PROJECT_BENEFICIARIES = (
-    "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.project_id IN $ids "
-    "RETURN o.org_id AS org_id, o.name AS name, p.project_id AS project_id"
+Q_REGION_BENEFICIARIES = (
+    "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
+    "RETURN DISTINCT o.org_id AS org_id, o.name AS name, p.project_id AS project_id"
+)
+Q_ORG_PROJECT_FUNDS = (
+    "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project)-[:FUNDED_BY]->(f:Fund) WHERE o.org_id = $id "
+    "RETURN DISTINCT p.project_id AS project_id, f.code AS fund"
 )
 Q_ORG_BY_ID = "MATCH (o:Organisation) WHERE o.org_id = $ref RETURN o.org_id AS org_id"
 Q_ORG_BY_NUMBER = "MATCH (o:Organisation) WHERE o.org_number = $ref RETURN o.org_id AS org_id ORDER BY org_id"
@@ -468,12 +472,11 @@ def _names(store: Any, ids: Iterable[str | None]) -> dict[str, str | None]:
     return {r["org_id"]: r["name"] for r in _rows(store, Q_ORG_NAMES, {"ids": wanted})} if wanted else {}
 
 
-def _buyer_rows(store: Any, ms: Sequence[MarketIndicators]) -> list[dict[str, Any]]:
-    """Report rows of ``ms``, most awards first (ties by id)."""
-    names = _names(store, (m.top_supplier for m in ms))
-    rows = [buyer_row(m, names) for m in ms]
-    rows.sort(key=lambda r: (-r["awards"], -r["procurements"], r["org_id"]))
-    return rows
+def _buyer_rows(store: Any, ms: Iterable[MarketIndicators], top: int | None = None) -> list[dict[str, Any]]:
+    """Report rows of the ``top`` of ``ms`` with the most awards (then procurements, then id)."""
+    ranked = sorted(ms, key=lambda m: (-m.awards, -m.procurements, m.key))[:top]
+    names = _names(store, (m.top_supplier for m in ranked))
+    return [buyer_row(m, names) for m in ranked]
 
 
 def _coverage_dict(coverage: Mapping[str, Coverage]) -> dict[str, dict[str, int]]:
@@ -554,7 +557,7 @@ def _region(store: Any, code: str, ind: Indicators, top: int) -> dict[str, Any]:
     project_ids = sorted({p["project_id"] for p in projects})
     funds: dict[str, set[str]] = defaultdict(set)
     if project_ids:
-        for r in _rows(store, Q_PROJECT_FUNDS, {"ids": project_ids}):
+        for r in _rows(store, Q_REGION_PROJECT_FUNDS, {"code": code}):
             funds[r["project_id"]].add(r["fund"])
     money: dict[str, float] = defaultdict(float)
     seen: set[str] = set()
@@ -574,7 +577,7 @@ def _region(store: Any, code: str, ind: Indicators, top: int) -> dict[str, Any]:
     # address is elsewhere or unknown (procurement data carries no buyer address).
     beneficiaries: dict[str, dict[str, Any]] = {}
     if project_ids:
-        for r in _rows(store, Q_PROJECT_BENEFICIARIES, {"ids": project_ids}):
+        for r in _rows(store, Q_REGION_BENEFICIARIES, {"code": code}):
             b = beneficiaries.setdefault(
                 r["org_id"], {**_org_ref(r), "projects": 0, "by_fund": defaultdict(int), "granted": defaultdict(float)}
             )
@@ -597,11 +600,11 @@ def _region(store: Any, code: str, ind: Indicators, top: int) -> dict[str, Any]:
     ben_rows.sort(key=lambda b: (-sum(b["granted"].values()), -b["projects"], b["org_id"]))
     network_ids = sorted(org_ids | set(beneficiaries))
     wanted = set(network_ids)
-    buyers = _buyer_rows(store, [m for m in ind.buyers if m.key in wanted])
+    in_region = [m for m in ind.buyers if m.key in wanted]
     county = next((m for m in ind.counties if m.key == code), None)
-    total_awards = sum(b["awards"] for b in buyers)
-    known = sum(b["size_known_awards"] for b in buyers)
-    sme = sum(b["sme_awards"] for b in buyers)
+    total_awards = sum(m.awards for m in in_region)
+    known = sum(m.sized_awards for m in in_region)
+    sme = sum(round((m.sme_share_count or 0.0) * m.sized_awards) for m in in_region)
     return {
         "nuts_code": region["nuts_code"],
         "name": region["name"],
@@ -614,11 +617,11 @@ def _region(store: Any, code: str, ind: Indicators, top: int) -> dict[str, Any]:
         "eu_budget": {c: round(v, 2) for c, v in sorted(money.items())},
         "beneficiaries": len(ben_rows),
         "top_beneficiaries": ben_rows[:top],
-        "buyers": len(buyers),
+        "buyers": len(in_region),
         "awards": total_awards,
         "sme_share": _share(sme, known),
         "size_known_awards": known,
-        "top_buyers": buyers[:top],
+        "top_buyers": _buyer_rows(store, in_region, top),
         "county_indicators": _buyer_rows(store, [county])[0] if county else None,
     }
 
@@ -668,7 +671,7 @@ def _org(store: Any, org_id: str, ind: Indicators, top: int) -> dict[str, Any]:
     projects = sorted(_rows(store, Q_ORG_PROJECTS, {"id": org_id}), key=lambda p: (-(p["eu_budget"] or 0.0), p["project_id"]))
     funds: dict[str, set[str]] = defaultdict(set)
     if projects:
-        for r in _rows(store, Q_PROJECT_FUNDS, {"ids": [p["project_id"] for p in projects]}):
+        for r in _rows(store, Q_ORG_PROJECT_FUNDS, {"id": org_id}):
             funds[r["project_id"]].add(r["fund"])
     by_fund: dict[str, int] = defaultdict(int)
     granted: dict[str, float] = defaultdict(float)
@@ -678,7 +681,7 @@ def _org(store: Any, org_id: str, ind: Indicators, top: int) -> dict[str, Any]:
         if p["eu_budget"] is not None:
             granted[p["currency"]] += float(p["eu_budget"])
     bought = [m for m in ind.buyers if m.key == org_id]
-    as_buyer = _buyer_rows(store, bought)
+    as_buyer = _buyer_rows(store, bought, 1)
     suppliers = _rows(store, Q_BUYER_SUPPLIERS, {"id": org_id, "n": top}) if bought else []
     customers = _rows(store, Q_ORG_CUSTOMERS, {"id": org_id})
     return {
@@ -794,7 +797,7 @@ def collect_report(
     ind = compute_indicators(store)
     step("communities")
     communities = _communities(store, top)
-    buyers = _buyer_rows(store, ind.buyers)[:top]
+    buyers = _buyer_rows(store, ind.buyers, top)
     bridges = _bridges(store, ind, top)
     step("chart data")
     charts = _chart_data(store, ind, communities)
