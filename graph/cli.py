@@ -196,7 +196,7 @@ def _effective_argv(ctx: click.Context) -> list[str]:
 
 
 @cli.command()
-@click.option("--region", metavar="NUTS", help="Add a region profile for this NUTS code (e.g. SE313, Gävleborgs län).")
+@click.option("--region", metavar="NUTS", help="Add a region profile: a NUTS code (SE313) or a region name (Gävleborgs län).")
 @click.option("--org", metavar="ORG", help="Add an organisation profile: an org_id, organisation number or exact name.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="report", show_default=True,
               help="Folder for report.md (+ charts/), report.html and report.json.")

@@ -217,6 +217,10 @@ Q_MONEY_BY_CPV = (
 )
 Q_CPV_GROUP_NAMES = "MATCH (t:Theme) WHERE t.kind = 'cpv_group' RETURN t.code AS code, t.name AS name"
 Q_REGION = "MATCH (r:Region) WHERE r.nuts_code = $code RETURN r.nuts_code AS nuts_code, r.name AS name, r.level AS level"
+Q_REGION_BY_NAME = (
+    "MATCH (r:Region) WHERE lower(r.name) = lower($name) "
+    "RETURN r.nuts_code AS nuts_code, r.name AS name, r.level AS level ORDER BY nuts_code"
+)
 Q_REGION_PARENTS = (
     "MATCH (r:Region)-[:PART_OF]->(p:Region) WHERE r.nuts_code = $code RETURN p.nuts_code AS nuts_code, p.name AS name"
 )
@@ -541,7 +545,10 @@ def _chart_data(store: Any, ind: Indicators, communities: Mapping[str, Any]) -> 
 
 
 def _region_row(store: Any, code: str) -> dict[str, Any]:
-    found = _rows(store, Q_REGION, {"code": code})
+    """The Region node named by a NUTS code, or else by its name in any letter case."""
+    found = _rows(store, Q_REGION, {"code": code.strip()}) or _rows(store, Q_REGION_BY_NAME, {"name": code.strip()})
+    if len(found) > 1:
+        raise ReportError(f"region {code!r} names {len(found)} regions ({', '.join(r['nuts_code'] for r in found)}); give the NUTS code")
     if not found:
         raise ReportError(
             f"region {code!r} is not in the graph. Give a NUTS code that was loaded (e.g. SE313 for "
@@ -786,7 +793,7 @@ def collect_report(
 
     # Check what the user named before the long steps, so a typo fails fast.
     if region:
-        _region_row(store, region)
+        region = str(_region_row(store, region)["nuts_code"])
     org_id = resolve_org(store, org) if org else None
     step("overview")
     overview = _overview(store)

@@ -175,6 +175,8 @@ def test_report_sections_on_small_graph(small_store: EmbeddedStore) -> None:
     assert org["buyer"]["awards"] == 5
     assert data["communities"]["count"] >= 1
     assert sum(data["communities"]["sizes"]) == data["meta"]["metric_coverage"]["community"]
+    by_name = report.collect_report(small_store, region="gävleborgs LÄN", **FIXED)
+    assert by_name["region"] == data["region"] and by_name["meta"]["parameters"]["region"] == "SE313"
     views = {v["file"] for v in data["views"]}
     assert {"network.html", "region-SE313.html"} <= views
 
