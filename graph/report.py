@@ -946,16 +946,18 @@ def render_charts(data: Mapping[str, Any]) -> dict[str, bytes]:
     funds = charts["money_by_fund"]
     if funds:
         fig, ax = figure()
-        labels = [f"{r['fund']} {r['currency']}".strip() for r in funds]
+        one = len({r["currency"] for r in funds}) == 1
+        labels = [f"{r['fund']}{'' if one else ' ' + r['currency']}".strip() for r in funds]
         ax.bar(labels, [r["amount"] / 1e6 for r in funds], color="#3bb273")
-        ax.set_ylabel("EU budget, millions")
+        ax.set_ylabel(f"EU budget, millions{' ' + funds[0]['currency'] if one else ''}")
         save("money_by_fund", fig, ax)
     cpv = charts["money_by_cpv_group"][:15]
     if cpv:
         fig, ax = figure()
-        labels = [f"{r['cpv_group']} {(r['name'] or '')[:28]} {r['currency']}".strip() for r in cpv]
+        one = len({r["currency"] for r in cpv}) == 1
+        labels = [f"{r['cpv_group']} {(r['name'] or '')[:32]}{'' if one else ' ' + r['currency']}".strip() for r in cpv]
         ax.barh(labels[::-1], [r["amount"] / 1e6 for r in cpv][::-1], color="#8a5cd8")
-        ax.set_xlabel("contract value, millions")
+        ax.set_xlabel(f"contract value, millions{' ' + cpv[0]['currency'] if one else ''}")
         ax.tick_params(axis="y", labelsize=7)
         save("money_by_cpv_group", fig, ax)
     sizes = charts["community_sizes"]
