@@ -5,9 +5,9 @@ A source is a generator of ``Node`` and ``Rel`` records. Nodes carry their key p
 never overwrite a known value with ``None``, so a second source can add to a node without erasing
 what the first one knew.
 
->>> org = Node("Organisation", {"org_id": "SE-ON:2321000246", "name": "Region Gävleborg"})
+>>> org = Node("Organisation", {"org_id": "SE-ON:2321000198", "name": "Region Gävleborg"})
 >>> org.key
-'SE-ON:2321000246'
+'SE-ON:2321000198'
 >>> Rel("BUYER_OF", ("Organisation", org.key), ("Procurement", "UH-1")).dst
 ('Procurement', 'UH-1')
 """

@@ -14,15 +14,15 @@ from graph.store.embedded import EmbeddedStore, open_database
 
 def _small() -> list:
     return [
-        Node("Organisation", {"org_id": "SE-ON:2321000246", "name": "Region Gävleborg", "aliases": ["REGION GÄVLEBORG"], "source": "a"}),
+        Node("Organisation", {"org_id": "SE-ON:2321000198", "name": "Region Gävleborg", "aliases": ["REGION GÄVLEBORG"], "source": "a"}),
         Node("Project", {"project_id": "SE-TVV:20200535", "title": "Upphandlingsdriven Innovation", "eu_budget": 100.0, "source": "a"}),
         Node("Procurement", {"procurement_id": "UH-1", "title": "Städtjänster", "source": "a"}),
         Node("Theme", {"theme_id": "CPV:90", "kind": "cpv_group"}),
-        Rel("BENEFICIARY_OF", ("Organisation", "SE-ON:2321000246"), ("Project", "SE-TVV:20200535"), {"source": "a"}),
-        Rel("BUYER_OF", ("Organisation", "SE-ON:2321000246"), ("Procurement", "UH-1"), {"source": "a"}),
+        Rel("BENEFICIARY_OF", ("Organisation", "SE-ON:2321000198"), ("Project", "SE-TVV:20200535"), {"source": "a"}),
+        Rel("BUYER_OF", ("Organisation", "SE-ON:2321000198"), ("Procurement", "UH-1"), {"source": "a"}),
         Rel("HAS_THEME", ("Procurement", "UH-1"), ("Theme", "CPV:90"), {"source": "a"}),
-        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000246"), {"lot_id": "1", "contracted_bids": 3}),
-        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000246"), {"lot_id": "2"}),
+        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000198"), {"lot_id": "1", "contracted_bids": 3}),
+        Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000198"), {"lot_id": "2"}),
     ]
 
 
@@ -32,7 +32,7 @@ def test_load_then_query(embedded_store: EmbeddedStore) -> None:
     rows = embedded_store.query(
         "MATCH (o:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) "
         "WHERE o.org_id = $id RETURN s.name AS name, a.lot_id AS lot ORDER BY lot",
-        {"id": "SE-ON:2321000246"},
+        {"id": "SE-ON:2321000198"},
     )
     assert rows == [{"name": "Region Gävleborg", "lot": "1"}, {"name": "Region Gävleborg", "lot": "2"}]
     assert list(embedded_store.rows("MATCH (t:Theme) RETURN t.theme_id, t.kind")) == [("CPV:90", "cpv_group")]
@@ -53,8 +53,8 @@ def test_merge_keeps_known_values_and_accumulates_sources(embedded_store: Embedd
     embedded_store.load(_small())
     embedded_store.load(
         [
-            Node("Organisation", {"org_id": "SE-ON:2321000246", "name": None, "aliases": ["Gävleborgs Läns Landsting"], "sector": "Regioner", "source": "b"}),
-            Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000246"), {"lot_id": "1", "value": 10.0, "source": "b"}),
+            Node("Organisation", {"org_id": "SE-ON:2321000198", "name": None, "aliases": ["Gävleborgs Läns Landsting"], "sector": "Regioner", "source": "b"}),
+            Rel("AWARDED_TO", ("Procurement", "UH-1"), ("Organisation", "SE-ON:2321000198"), {"lot_id": "1", "value": 10.0, "source": "b"}),
         ]
     )
     org = embedded_store.query("MATCH (o:Organisation) RETURN o.name AS name, o.aliases AS aliases, o.sector AS sector, o.source AS source")
@@ -87,7 +87,7 @@ def test_unknown_property_is_rejected(embedded_store: EmbeddedStore) -> None:
 
 def test_write_properties(embedded_store: EmbeddedStore) -> None:
     embedded_store.load(_small())
-    n = embedded_store.write_properties("Organisation", [{"org_id": "SE-ON:2321000246", "pagerank": 0.25, "community": 4}])
+    n = embedded_store.write_properties("Organisation", [{"org_id": "SE-ON:2321000198", "pagerank": 0.25, "community": 4}])
     assert n == 1
     assert embedded_store.query("MATCH (o:Organisation) RETURN o.pagerank AS pr, o.community AS c") == [{"pr": 0.25, "c": 4}]
 

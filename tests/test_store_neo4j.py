@@ -18,7 +18,7 @@ from graph.records import Node, Rel
 from graph.store.neo4j import Neo4jStore, connect
 
 ROOT = Path(__file__).resolve().parent.parent
-ORG_A = "SE-ON:2321000246"
+ORG_A = "SE-ON:2321000198"
 ORG_B = "SE-ON:5560000001"
 
 
