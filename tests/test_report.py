@@ -196,6 +196,14 @@ def test_command_line_masks_credentials() -> None:
     assert text.startswith("stakenet --neo4j-password=*** ")
 
 
+def test_report_on_an_empty_graph_says_so(embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    paths = report.write_report(embedded_store, tmp_path, **FIXED)
+    data = json.loads(paths.json.read_text(encoding="utf-8")) if paths.json else {}
+    assert data["overview"]["total_nodes"] == 0 and data["buyers"]["top"] == [] and paths.charts == []
+    md = paths.markdown.read_text(encoding="utf-8") if paths.markdown else ""
+    assert "No procurements in the graph." in md and "not computed (run `stakenet analyze`)" in md
+
+
 # -- escaping ---------------------------------------------------------------------------------------
 
 
@@ -305,6 +313,9 @@ def test_report_command(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", str(db), "report", "--region", "SE313", "--out", str(out), "--format", "json,md", "--top", "3"])
     assert result.exit_code == 0, result.output
     assert (out / "report.json").is_file() and (out / "report.md").is_file() and not (out / "report.html").exists()
+    assert "report: indicators ..." in result.stderr and "report: region SE313 ..." in result.stderr, "progress on stderr"
+    written = {str(out / "report.json"), str(out / "report.md"), *(str(p) for p in (out / "charts").glob("*.png"))}
+    assert sorted(result.stdout.split()) == sorted(written), "stdout lists every file written"
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["meta"]["parameters"] == {"region": "SE313", "org": None, "top": 3}
     assert "report --region SE313" in data["meta"]["command"]
