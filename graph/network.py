@@ -492,12 +492,25 @@ class Betweenness:
         )
 
 
+def _neighbour_rows(M: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, sp.csr_array]:
+    """The nodes adjacent to ``rows`` (by M[rows, v] != 0) and the matrix R with
+    R[i, j] = M[rows[j], nz[i]], so that ``R @ X[rows]`` sums X over those edges."""
+    R = sp.csr_array(M[rows].T)
+    nz = np.flatnonzero(np.diff(R.indptr))
+    return nz, sp.csr_array(R[nz])
+
+
 def _brandes_csr(A: sp.csr_array, sources: np.ndarray, directed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and sum of squares over ``sources`` of Brandes' dependencies delta_s(v) (hop distances)."""
+    """Sum and sum of squares over ``sources`` of Brandes' dependencies delta_s(v) (hop distances).
+
+    Many sources at once: the BFS frontier of a batch is a (rows x batch) dense block and each
+    level multiplies only the edges leaving the frontier rows, so a batch costs about one pass
+    over the edges per source column, not one per level.
+    """
     n = A.shape[0]
     P = sp.csr_array(A, dtype=float, copy=True)  # never touch the caller's weights
     P.data[:] = 1.0
-    fwd = sp.csr_array(P.T) if directed else P  # fwd @ X: paths arriving along u -> v
+    PT = sp.csr_array(P.T) if directed else P
     total = np.zeros(n)
     squares = np.zeros(n)
     batch = int(max(1, min(64, 20_000_000 // max(n, 1))))
@@ -509,28 +522,42 @@ def _brandes_csr(A: sp.csr_array, sources: np.ndarray, directed: bool) -> tuple[
         sigma[src, cols] = 1.0
         depth = np.full((n, b), -1, dtype=np.int32)
         depth[src, cols] = 0
-        frontier = sigma.copy()
-        d = 0
+        rows = np.unique(src)
+        frontier = sigma[rows]
+        levels = [rows]
         while True:
-            reach = fwd @ frontier
-            new = (reach > 0) & (depth < 0)
-            if not new.any():
+            # paths arriving along u -> v: reach[v] = sum over frontier u of P[u, v] sigma[u]
+            nz, R = _neighbour_rows(P, rows)
+            if len(nz) == 0:
                 break
-            d += 1
-            depth[new] = d
+            reach = R @ frontier
+            new = (reach > 0) & (depth[nz] < 0)
+            keep = new.any(axis=1)
+            if not keep.any():
+                break
+            nz, new, reach = nz[keep], new[keep], reach[keep]
+            level = len(levels)
+            sub = depth[nz]
+            sub[new] = level
+            depth[nz] = sub
             frontier = np.where(new, reach, 0.0)
-            sigma += frontier
+            sigma[nz] += frontier
+            rows = nz
+            levels.append(rows)
         delta = np.zeros((n, b))
-        safe_sigma = np.where(sigma > 0, sigma, 1.0)
-        for level in range(d, 0, -1):
-            at = depth == level
-            w = np.where(at, (1.0 + delta) / safe_sigma, 0.0)
-            back = P @ w if directed else fwd @ w
-            prev = depth == level - 1
-            delta += np.where(prev, sigma * back, 0.0)
+        for level in range(len(levels) - 1, 0, -1):
+            rows = levels[level]
+            sig = sigma[rows]
+            w = np.where(depth[rows] == level, (1.0 + delta[rows]) / np.where(sig > 0, sig, 1.0), 0.0)
+            # back[u] = sum over v at this level of P[u, v] w[v]
+            nz, R = _neighbour_rows(PT, rows)
+            if len(nz) == 0:
+                continue
+            back = R @ w
+            delta[nz] += np.where(depth[nz] == level - 1, sigma[nz] * back, 0.0)
         delta[src, cols] = 0.0
         total += delta.sum(axis=1)
-        squares += (delta * delta).sum(axis=1)
+        squares += np.einsum("ij,ij->i", delta, delta)
     return total, squares
 
 
@@ -613,19 +640,46 @@ def eigenvector(G: nx.Graph, *, weight: str | None = "weight", tol: float = 1e-6
     return dict(zip(nodes, _eigenvector_csr(A, tol, max_iter).tolist()))
 
 
+def _core_csr(A: sp.csr_array) -> np.ndarray:
+    """k-core numbers by vectorised peeling: for k = 0, 1, ... remove, wave by wave, every
+    remaining node of degree <= k (Batagelj-Zaversnik's order, a wave at a time)."""
+    n = A.shape[0]
+    P = sp.csr_array(A, copy=True)
+    P.setdiag(0)
+    P.eliminate_zeros()
+    indptr, indices = P.indptr, P.indices
+    deg = np.diff(indptr).astype(np.int64)
+    core = np.zeros(n, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    remaining, k = n, 0
+    while remaining:
+        k = max(k, int(deg[alive].min()))
+        while True:
+            peel = np.flatnonzero(alive & (deg <= k))
+            if len(peel) == 0:
+                break
+            core[peel] = k
+            alive[peel] = False
+            remaining -= len(peel)
+            starts = indptr[peel]
+            lens = indptr[peel + 1] - starts
+            count = int(lens.sum())
+            if count:
+                idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(count)
+                deg -= np.bincount(indices[idx], minlength=n)
+    return core
+
+
 def core_number(G: nx.Graph) -> dict[Any, int]:
-    """k-core number of each node (networkx's linear-time algorithm; self-loops ignored).
+    """k-core number of each node, as ``networkx.core_number`` (self-loops ignored; a directed
+    graph is taken as undirected), computed by vectorised peeling on a sparse matrix.
 
     >>> core_number(nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3)]))
     {0: 2, 1: 2, 2: 2, 3: 1}
     """
-    if len(G) == 0:
-        return {}
-    H = G.to_undirected(as_view=False) if G.is_directed() else G
-    if nx.number_of_selfloops(H):
-        H = H.copy()
-        H.remove_edges_from(nx.selfloop_edges(H))
-    return {v: int(c) for v, c in nx.core_number(H).items()}
+    H = G.to_undirected(as_view=True) if G.is_directed() else G
+    nodes, A = _csr(H, None)
+    return dict(zip(nodes, _core_csr(A).tolist()))
 
 
 def modularity(G: nx.Graph, communities: Sequence[Iterable[Any]], *, weight: str | None = "weight", resolution: float = 1.0) -> float:
@@ -653,9 +707,13 @@ def _modularity_csr(A: sp.csr_array, labels: np.ndarray, resolution: float = 1.0
     return inside / two_m - resolution * float((tot * tot).sum()) / (two_m * two_m)
 
 
-def _parallel_louvain(A: sp.csr_array, seed: int | None, resolution: float = 1.0, threshold: float = 1e-7) -> np.ndarray:
-    """Vectorised Louvain: synchronous local moves of a random half of the improving nodes, then
-    aggregation, level by level, until modularity stops improving by ``threshold``."""
+def _parallel_louvain(
+    A: sp.csr_array, seed: int | None, resolution: float = 1.0, threshold: float = 1e-7, max_rounds: int = 40
+) -> np.ndarray:
+    """Vectorised Louvain: each round every node picks its best neighbouring community at once
+    and a random half of the improving nodes move (so neighbours do not swap back and forth);
+    a round that does not raise modularity moves only the single best node. Then communities are
+    aggregated into nodes and the next level starts, until a level merges nothing."""
     rng = np.random.default_rng(seed)
     n = A.shape[0]
     labels = np.arange(n)
@@ -663,55 +721,58 @@ def _parallel_louvain(A: sp.csr_array, seed: int | None, resolution: float = 1.0
     if two_m <= 0 or n == 0:
         return labels
     M = sp.csr_array(A)
-    best_q = _modularity_csr(A, labels, resolution)
     while True:
         size = M.shape[0]
-        comm = np.arange(size)
         k = _strength_csr(M)
         self_w = M.diagonal()
-        for _ in range(50):
+        row_of = np.repeat(np.arange(size), np.diff(M.indptr))
+
+        def quality(c: np.ndarray, M: sp.csr_array = M, row_of: np.ndarray = row_of, k: np.ndarray = k) -> float:
+            inside = float(M.data[c[row_of] == c[M.indices]].sum())
+            tot = np.bincount(c, weights=k, minlength=len(k))
+            return inside / two_m - resolution * float((tot * tot).sum()) / (two_m * two_m)
+
+        comm = np.arange(size)
+        q = quality(comm)
+        for _ in range(max_rounds):
             tot = np.bincount(comm, weights=k, minlength=size)
-            onehot = sp.csr_array((np.ones(size), (np.arange(size), comm)), shape=(size, size))
-            W = sp.csr_array(M @ onehot).tocoo()  # W[i, c] = weight from i into community c
-            i, c, w = W.row, W.col, W.data.copy()
-            own = c == comm[i]
-            w[own] -= self_w[i[own]]  # links to itself do not count when moving
-            tot_c = tot[c] - np.where(own, k[i], 0.0)
-            gain = w - resolution * k[i] * tot_c / two_m
-            stay = np.zeros(size)
-            stay_mask = own
-            stay[i[stay_mask]] = gain[stay_mask]
-            # best community per node (ties broken by smaller community id for determinism)
-            order = np.lexsort((c, -gain, i))
-            i_s, c_s, g_s = i[order], c[order], gain[order]
-            first = np.ones(len(i_s), dtype=bool)
-            first[1:] = i_s[1:] != i_s[:-1]
-            bi, bc, bg = i_s[first], c_s[first], g_s[first]
-            improve = (bc != comm[bi]) & (bg > stay[bi] + 1e-12)
-            movers = bi[improve]
+            onehot = sp.csr_array((np.ones(size), comm, np.arange(size + 1)), shape=(size, size))
+            W = sp.csr_array(M @ onehot)  # W[i, c]: weight from i into community c
+            counts = np.diff(W.indptr)
+            wrow = np.repeat(np.arange(size), counts)
+            c, w = W.indices, W.data.copy()
+            own = c == comm[wrow]
+            w[own] -= self_w[wrow[own]]  # a node's link to itself does not pull it anywhere
+            gain = w - resolution * k[wrow] * (tot[c] - np.where(own, k[wrow], 0.0)) / two_m
+            stay = np.bincount(wrow[own], weights=w[own], minlength=size) - resolution * k * (tot[comm] - k) / two_m
+            has = counts > 0
+            starts = W.indptr[:-1][has]
+            best = np.full(size, -np.inf)
+            best[has] = np.maximum.reduceat(gain, starts)
+            big = np.iinfo(np.int64).max
+            best_c = np.full(size, big)
+            best_c[has] = np.minimum.reduceat(np.where(gain == best[wrow], c, big), starts)
+            movers = np.flatnonzero(has & (best_c != comm) & (best > stay + 1e-12 * (abs(stay) + 1e-300)))
             if len(movers) == 0:
                 break
             pick = rng.random(len(movers)) < 0.5
             if not pick.any():
                 pick[rng.integers(len(movers))] = True
             trial = comm.copy()
-            trial[movers[pick]] = bc[improve][pick]
-            if _modularity_csr(M, trial, resolution) <= _modularity_csr(M, comm, resolution) + threshold / 10:
-                # synchronous moves can interfere; fall back to moving only the single best node
-                j = int(np.argmax(bg[improve] - stay[movers]))
+            trial[movers[pick]] = best_c[movers[pick]]
+            q_new = quality(trial)
+            if q_new <= q + threshold:
+                j = movers[int(np.argmax(best[movers] - stay[movers]))]
                 trial = comm.copy()
-                trial[movers[j]] = bc[improve][j]
-                if _modularity_csr(M, trial, resolution) <= _modularity_csr(M, comm, resolution):
+                trial[j] = best_c[j]
+                q_new = quality(trial)
+                if q_new <= q:
                     break
-            comm = trial
+            comm, q = trial, q_new
         _, comm = np.unique(comm, return_inverse=True)
-        new_labels = comm[labels]
-        q = _modularity_csr(A, new_labels, resolution)
-        if q - best_q <= threshold or comm.max() + 1 == size:
-            if q > best_q:
-                labels = new_labels
+        if comm.max() + 1 == size:
             return labels
-        labels, best_q = new_labels, q
+        labels = comm[labels]
         P = sp.csr_array((np.ones(size), (np.arange(size), comm)), shape=(size, int(comm.max()) + 1))
         M = sp.csr_array(P.T @ M @ P)
 
@@ -735,12 +796,27 @@ def louvain(
     """
     H = G.to_undirected(as_view=True) if G.is_directed() else G
     nodes, A = _csr(H, weight)
+    return _louvain_csr(nodes, A, seed, resolution, fast_min_edges, H, weight)
+
+
+def _louvain_csr(
+    nodes: list[Any],
+    A: sp.csr_array,
+    seed: int | None,
+    resolution: float,
+    fast_min_edges: int,
+    H: nx.Graph | None = None,
+    weight: str | None = "weight",
+) -> list[set[Any]]:
     if not nodes:
         return []
     _check_weights(A)
+    edges = (A.nnz + int(np.count_nonzero(A.diagonal()))) // 2
     if A.sum() <= 0:
         parts: list[set[Any]] = [{v} for v in nodes]
-    elif H.number_of_edges() < fast_min_edges:
+    elif edges < fast_min_edges:
+        if H is None:
+            H, weight = _graph_from_csr(nodes, A), "weight"
         parts = [set(c) for c in nx.community.louvain_communities(H, weight=weight, resolution=resolution, seed=seed)]
     else:
         labels = _parallel_louvain(A, seed, resolution)
@@ -908,10 +984,8 @@ def analyze_projection(
         result.metrics["eigenvector"] = dict(zip(nodes, timed("eigenvector", lambda: _eigenvector_csr(A, 1e-6, 1000)).tolist()))
     except AnalysisError as exc:
         result.notes.append(f"eigenvector not computed: {exc}")
-    graph = timed("networkx graph", lambda: _graph_from_csr(nodes, A))
-    result.metrics["core"] = timed("core", lambda: core_number(graph))
-    parts = timed("louvain", lambda: louvain(graph, seed=seed, fast_min_edges=louvain_fast_min))
-    graph.clear()  # free it before the next network
+    result.metrics["core"] = dict(zip(nodes, timed("core", lambda: _core_csr(A)).tolist()))
+    parts = timed("louvain", lambda: _louvain_csr(nodes, A, seed, 1.0, louvain_fast_min))
     labels = {v: i for i, c in enumerate(parts) for v in c}
     result.metrics["community"] = {v: labels[v] for v in nodes}
     result.communities = [sorted(c) for c in parts]

@@ -167,6 +167,15 @@ def test_core_number_and_modularity_known_answers():
     assert N.modularity(G, parts) == pytest.approx(nx.community.modularity(G, parts))
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_core_number_equals_networkx(seed):
+    G = nx.powerlaw_cluster_graph(500, 4, 0.3, seed=seed)
+    G.add_edge(3, 3)  # self-loops are ignored, as networkx requires them removed
+    H = G.copy()
+    H.remove_edges_from(nx.selfloop_edges(H))
+    assert N.core_number(G) == nx.core_number(H)
+
+
 def test_parallel_louvain_finds_planted_communities():
     G = nx.planted_partition_graph(8, 40, 0.4, 0.005, seed=3)
     fast = N.louvain(G, weight=None, seed=2, fast_min_edges=0)
