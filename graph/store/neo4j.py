@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import neo4j
@@ -252,21 +253,43 @@ class Neo4jStore:
         if size < 1:
             raise StoreError("batch size must be at least 1")
         stats = LoadStats()
-        batch: list[Record] = []
-        number = 0
-        for record in records:
-            batch.append(record)
-            if len(batch) >= size:
+        # One worker thread writes batch N while this thread validates and folds batch N+1 (the
+        # driver waits on the socket without the GIL). Batch N+1 is sent only once batch N has
+        # committed, so a relationship may use a node of any earlier batch.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stakenet-neo4j-load") as pool:
+            pending: tuple[Future[LoadStats], int] | None = None
+
+            def finish() -> None:
+                nonlocal pending
+                if pending is not None:
+                    future, n_records = pending
+                    pending = None
+                    stats.add(future.result())
+                    if progress:
+                        progress(n_records)
+
+            def submit(batch: list[Record], number: int) -> None:
+                nonlocal pending
+                try:
+                    statements = self._statements(batch, number)
+                except BaseException:
+                    finish()  # an error in the batch in flight is the earlier one: it wins
+                    raise
+                finish()
+                pending = (pool.submit(self._write_batch, statements, number, len(batch)), len(batch))
+
+            batch: list[Record] = []
+            number = 0
+            for record in records:
+                batch.append(record)
+                if len(batch) >= size:
+                    number += 1
+                    submit(batch, number)
+                    batch = []
+            if batch:
                 number += 1
-                stats.add(self._load_batch(batch, number))
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
-            number += 1
-            stats.add(self._load_batch(batch, number))
-            if progress:
-                progress(len(batch))
+                submit(batch, number)
+            finish()
         return stats
 
     def _statements(self, batch: Sequence[Record], number: int) -> list[_Statement]:
@@ -326,9 +349,8 @@ class Neo4jStore:
             out.append(_Statement(_rel_cypher(rt, src, dst), rows, origins, "rel", (rt, src, dst)))
         return out
 
-    def _load_batch(self, batch: Sequence[Record], number: int) -> LoadStats:
-        statements = self._statements(batch, number)
-        stats = LoadStats(records=len(batch), batches=1)
+    def _write_batch(self, statements: Sequence[_Statement], number: int, n_records: int) -> LoadStats:
+        stats = LoadStats(records=n_records, batches=1)
 
         def work(tx: neo4j.ManagedTransaction) -> list[tuple[int, int]]:
             done = []
