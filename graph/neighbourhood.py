@@ -298,11 +298,15 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
     # Organisations: their roles and money in this view, from the links kept.
     roles: dict[Key, set[str]] = defaultdict(set)
     money: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    currencies: dict[Key, set[str]] = defaultdict(set)
     links = sorted((k, v) for k, v in col.links.items() if k[0] in nodes and k[1] in nodes)
     for (org, act), link in links:
         a = attrs.get(act, {})
+        if a.get("currency"):
+            currencies[org].add(str(a["currency"]))
         if link["type"] == "BENEFICIARY_OF":
-            roles[org].add(f"beneficiary ({link['role']})" if link.get("role") else "beneficiary")
+            role = str(link.get("role") or "").strip()
+            roles[org].add(f"beneficiary ({role})" if role and role.casefold() != "beneficiary" else "beneficiary")
             if a.get("amount") is not None:
                 money[org]["EU projects"] += float(a["amount"])
         elif link["type"] == "BUYER_OF":
@@ -320,6 +324,8 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
             if money[node]:
                 d["amount"] = sum(money[node].values())
                 d["amount_label"] = "Money in this view"
+                if len(currencies[node]) == 1:
+                    d["currency"] = next(iter(currencies[node]))
                 d["details"] = [*d.get("details", []), *((f"{k} (in view)", f"{v:,.0f}".replace(",", " ")) for k, v in sorted(money[node].items()))]
         G.add_node(node, **d)
     for (org, act), link in links:

@@ -160,13 +160,14 @@ def layout_positions(G: nx.Graph, seed: int = 0, edge_length: float = 70.0) -> d
     edges = [(index[u], index[v]) for u, v in G.edges() if u != v]
     g = ig.Graph(n=n, edges=edges)
     rng = np.random.default_rng(seed)
+    # Start spread like igraph's own random start: the grid variant crawls when nodes start crowded.
     start = rng.uniform(-1.0, 1.0, size=(n, 2)) * math.sqrt(n)
     # igraph's layouts draw from a process-wide generator (Python's ``random`` by default): seed a
     # private one for this call and put the default back.
     ig.set_random_number_generator(random.Random(seed))
     try:
         coords = np.array(
-            g.layout_fruchterman_reingold(seed=start.tolist(), niter=500, grid="auto" if n > 1000 else "nogrid").coords
+            g.layout_fruchterman_reingold(seed=start.tolist(), niter=300 if n > 1000 else 500, grid="auto" if n > 1000 else "nogrid").coords
         )
     finally:
         ig.set_random_number_generator(random)
@@ -203,12 +204,12 @@ def _info_rows(d: Mapping[str, Any], pagerank: float | None) -> list[list[str]]:
         rows.append(["Role", ", ".join(roles)])
     if d.get("size"):
         rows.append(["Size class", str(d["size"])])
-    amount = _number(d.get("amount"))
-    if amount is not None:
-        rows.append([str(d.get("amount_label") or "Amount"), _money(amount, d.get("currency"))])
     for label, value in d.get("details") or ():
         if value not in (None, ""):
             rows.append([str(label), str(value)])
+    amount = _number(d.get("amount"))
+    if amount is not None:
+        rows.append([str(d.get("amount_label") or "Amount"), _money(amount, d.get("currency"))])
     if pagerank is not None:
         rows.append(["PageRank", f"{pagerank:.4g}"])
     if d.get("community") is not None:
