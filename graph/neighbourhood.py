@@ -322,11 +322,15 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
         if node[0] == "Organisation":
             d["role"] = sorted(roles[node])
             if money[node]:
+                currency = next(iter(currencies[node])) if len(currencies[node]) == 1 else None
+                unit = f" {currency}" if currency else ""
                 d["amount"] = sum(money[node].values())
                 d["amount_label"] = "Money in this view"
-                if len(currencies[node]) == 1:
-                    d["currency"] = next(iter(currencies[node]))
-                d["details"] = [*d.get("details", []), *((f"{k} (in view)", f"{v:,.0f}".replace(",", " ")) for k, v in sorted(money[node].items()))]
+                d["currency"] = currency
+                d["details"] = [
+                    *d.get("details", []),
+                    *((f"{k} (in view)", f"{v:,.0f}".replace(",", " ") + unit) for k, v in sorted(money[node].items())),
+                ]
         G.add_node(node, **d)
     for (org, act), link in links:
         G.add_edge(org, act, type=link["type"], weight=max(1, link["lots"]))
