@@ -50,7 +50,8 @@ class FileReport:
     """What a source made of one file: rows read and loaded, rejects, data-quality findings.
 
     ``quality`` maps a finding (e.g. ``"organisation number fails its check digit"``) to the items
-    it concerns; ``notes`` counts things worth knowing that are not errors.
+    it concerns; ``notes`` counts things worth knowing that are not errors; ``placements`` counts
+    distinct buyers by the rule that placed them in a county (``graph.placement.RULES``) or ``unplaced``.
     """
 
     path: str
@@ -59,6 +60,7 @@ class FileReport:
     rejects: list[Reject] = field(default_factory=list)
     quality: dict[str, list[str]] = field(default_factory=dict)
     notes: Counter[str] = field(default_factory=Counter)
+    placements: Counter[str] = field(default_factory=Counter)
     source_id: str = ""
     seconds: float = 0.0
 
@@ -237,6 +239,14 @@ class LoadReport:
     def rejects(self) -> list[Reject]:
         return [r for f in self.files for r in f.rejects]
 
+    @property
+    def placements(self) -> Counter[str]:
+        """Buyers of all files by the rule that placed them in a county, and ``unplaced``."""
+        out: Counter[str] = Counter()
+        for f in self.files:
+            out.update(f.placements)
+        return out
+
     def summary_lines(self) -> list[str]:
         """The human summary ``stakenet load`` prints."""
         lines = []
@@ -249,6 +259,9 @@ class LoadReport:
         )
         if self.rejects_path is not None and self.rejected:
             lines.append(f"rejected rows written to {self.rejects_path}")
+        placed = self.placements
+        if placed:
+            lines.append(placement_line(placed))
         m = self.matches
         if m.total:
             rates = m.rates()
@@ -285,6 +298,25 @@ class LoadReport:
         return lines
 
 
+PLACEMENT_LABELS = (
+    ("municipality", "municipality"), ("region", "region"), ("county_board", "county board"),
+    ("municipal_company", "municipal company"),
+)
+
+
+def placement_line(placed: Mapping[str, int]) -> str:
+    """One line: buyers placed in a county by name, by rule, and those not placed.
+
+    >>> placement_line({"municipality": 3, "region": 1, "unplaced": 4})
+    'buyers placed in a county by name: 4 of 8 (50.0%): municipality 3, region 1, county board 0, municipal company 0; not placed 4'
+    """
+    total = sum(placed.values())
+    n = total - placed.get("unplaced", 0)
+    rules = ", ".join(f"{label} {placed.get(rule, 0)}" for rule, label in PLACEMENT_LABELS)
+    return (f"buyers placed in a county by name: {n} of {total} ({n / (total or 1):.1%}): {rules}; "
+            f"not placed {placed.get('unplaced', 0)}")
+
+
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> None:
     """Write rejected rows as CSV: file, row, field, value, reason."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +349,10 @@ def _source_records(kind: str, path: Path, report: FileReport) -> Iterator[Recor
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": report.rows,
             "rejected": report.rejected_rows,
-            "notes": "; ".join(f"{k}: {v}" for k, v in sorted(report.notes.items())) or None,
+            "notes": "; ".join(
+                [f"{k}: {v}" for k, v in sorted(report.notes.items())]
+                + ([placement_line(report.placements)] if report.placements else [])
+            ) or None,
         },
     )
 
@@ -483,6 +518,34 @@ def _move(store: Any, ids: list[str], moves: dict[str, str], names: dict[str, li
             records.append(Rel(type_, new, end, rel_props) if side == "src" else Rel(type_, end, new, rel_props))
     store.load(records, **({} if batch_size is None else {"batch_size": batch_size}))
     store.query("MATCH (o:Organisation) WHERE o.org_id IN $ids DETACH DELETE o", {"ids": ids})
+
+
+def placement_summary(store: Any) -> dict[str, int]:
+    """Buyers in ``store`` by how they are placed in a county: by a name rule, by ``other`` LOCATED_IN, or not.
+
+    Keys: each of ``graph.placement.RULES`` (LOCATED_IN whose source is ``upphandling:name-place:<rule>``),
+    ``other`` (a buyer LOCATED_IN a Region by another source only), ``unplaced`` (no LOCATED_IN; the
+    indicators may still place it by its projects) and ``buyers``.
+    """
+    from graph.placement import RULES
+    from graph.sources.upphandling import PLACE_SOURCE
+
+    buyers = {org for (org,) in store.rows("MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) RETURN DISTINCT o.org_id", {})}
+    how: dict[str, str] = {}
+    for org, source in store.rows("MATCH (o:Organisation)-[e:LOCATED_IN]->(:Region) RETURN o.org_id, e.source", {}):
+        if org not in buyers:
+            continue
+        rules = sorted(s.removeprefix(PLACE_SOURCE + ":") for s in (source or "").split(";") if s.startswith(PLACE_SOURCE + ":"))
+        if rules:
+            how[org] = rules[0]
+        else:
+            how.setdefault(org, "other")
+    out = dict.fromkeys((*RULES, "other"), 0)
+    for rule in how.values():
+        out[rule] = out.get(rule, 0) + 1
+    out["unplaced"] = len(buyers) - len(how)
+    out["buyers"] = len(buyers)
+    return out
 
 
 def identity_summary(store: Any) -> dict[str, int]:

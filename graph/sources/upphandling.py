@@ -8,6 +8,11 @@ supplier node, keyed by procurement, lot and its position among the redacted sup
 so hundreds of unrelated people never become one hub. Empty cells are unknown (``None``), flags are
 ``True``/``False``/empty. Amounts are SEK.
 
+The export has no buyer address: a buyer whose name says where it is (a municipality, a region, a
+county administrative board, a municipal company named after its one municipality; see
+``graph.placement``) is LOCATED_IN that county's NUTS 3 Region, with ``source``
+``upphandling:name-place:<rule>`` so that the placement can be traced; the others stay unplaced.
+
 >>> parse_flag("True"), parse_flag(""), parse_flag("False")
 (True, None, False)
 >>> SIZES["Mikroföretag"]
@@ -32,9 +37,12 @@ from graph.identity import (
     parse_org_number,
 )
 from graph.load import FileReport, iter_table
+from graph.placement import Placer
 from graph.records import Node, Record, Rel
+from graph.sources.nuts import NUTS_VERSION, county_name
 
 SOURCE = "upphandling"
+PLACE_SOURCE = f"{SOURCE}:name-place"  # LOCATED_IN of a buyer placed by its name: source is PLACE_SOURCE:<rule>
 
 BUYER_NAME = "Namn för köpare"
 BUYER_NUMBER = "Organisationsnummer för köpare"
@@ -185,17 +193,20 @@ def iter_records(
     resolver: OrgResolver | None = None,
     report: FileReport | None = None,
     seen: set[str] | None = None,
+    placer: Placer | None = None,
 ) -> Iterator[Record]:
     """Nodes and relationships of one awards export, nodes before the relationships using them.
 
     ``values`` (from ``read_values``) adds Procurement.value; ``resolver`` matches suppliers to
     numbered organisations; ``report`` collects rejects and data-quality findings; ``seen``
-    collects the procurement IDs met (to tell which value rows had no awards).
+    collects the procurement IDs met (to tell which value rows had no awards); ``placer`` places
+    buyers in their county by name (``report.placements`` counts them by rule).
     """
     path = Path(path)
     report = report if report is not None else FileReport(str(path), SOURCE)
     resolver = resolver if resolver is not None else OrgResolver()
     seen = seen if seen is not None else set()
+    placer = placer if placer is not None else Placer()
     official = current_names()
     emitted: set[tuple[str, str]] = set()  # (label, key) of nodes already yielded
     buyer_of: set[tuple[str, str]] = set()
@@ -257,6 +268,7 @@ def iter_records(
             })
             resolver.add_known(buyer_id, raw_name, swedish_valid)
             resolver.note(f"buyer:{buyer_id}", "org_number")
+            yield from _place(buyer_id, raw_name, name, sector, quality, placer, report, emitted)
 
         # Procurement and its CPV division theme.
         attrs = (row[TITLE], published, row[PROCEDURE], row[CONTRACT_TYPE], row[CPV_MAIN])
@@ -344,3 +356,29 @@ def iter_records(
         report.notes["award rows"] += 1
         yield Rel("AWARDED_TO", ("Procurement", pid), ("Organisation", supplier_id),
                   {"lot_id": lot, "contracted_bids": bids, "source": SOURCE})
+
+
+PLACE_MISSES = "buyer names shaped like a municipality, region or county board but not in the tables (not placed)"
+
+
+def _place(buyer_id: str, raw_name: str | None, name: str | None, sector: str | None, quality: str | None,
+           placer: Placer, report: FileReport, emitted: set[tuple[str, str]]) -> Iterator[Record]:
+    """LOCATED_IN (and the county's Region node, once) of a buyer whose name says where it is."""
+    placement = placer.place(raw_name, sector=sector, org_id=buyer_id)
+    if placement is None and name != raw_name:
+        placement = placer.place(name, sector=sector, org_id=buyer_id)
+    if placement is None:
+        report.placements["unplaced"] += 1
+        if placer.looks_placeable(raw_name):
+            report.flag(PLACE_MISSES, raw_name or "")
+        return
+    report.placements[placement.rule] += 1
+    if quality is not None:
+        report.flag("buyers placed by name whose organisation number is not a valid Swedish one",
+                    f"{buyer_id} {raw_name} -> {placement.nuts3}")
+    code = placement.nuts3
+    if ("Region", code) not in emitted:
+        emitted.add(("Region", code))
+        yield Node("Region", {"nuts_code": code, "name": county_name(code), "level": 3, "nuts_version": NUTS_VERSION,
+                              "source": SOURCE})
+    yield Rel("LOCATED_IN", ("Organisation", buyer_id), ("Region", code), {"source": f"{PLACE_SOURCE}:{placement.rule}"})
