@@ -359,6 +359,8 @@ def _cap(store: Any, col: _Collected, max_nodes: int, pinned: Iterable[Key] = ()
         kept = set(ranked[:max_nodes])
         G = full.subgraph(sorted(kept)).copy()
     G.graph.update(total=total, omitted=total - G.number_of_nodes())
+    if G.graph["omitted"]:
+        G.graph["more"] = f"Raise the node cap (--max-nodes) to {total} to see them all."
     return G
 
 
@@ -570,6 +572,7 @@ def stakeholder_overview(store: Any, *, max_nodes: int = 1_500) -> nx.Graph:
         subtitle="Organisations tied by shared EU projects and by procurement awards (buyer and supplier).",
         total=full.number_of_nodes(),
         omitted=full.number_of_nodes() - G.number_of_nodes(),
+        more=f"Raise the node cap (--max-nodes) to {full.number_of_nodes()} to see them all.",
         empty_message="The graph has no organisations tied to each other yet: load data first.",
     )
     return G

@@ -145,6 +145,7 @@ def test_ego_cap_keeps_the_nearest_nodes_connected_and_counts_the_rest(store):
     assert G.number_of_nodes() == 4
     assert G.graph["omitted"] == full.number_of_nodes() - 4 and G.graph["total"] == full.number_of_nodes()
     assert org_key(GAVLEBORG) in G and nx.is_connected(G)
+    assert G.graph["more"] == f"Raise the node cap (--max-nodes) to {full.number_of_nodes()} to see them all."
     # Level 1 (the three activities) comes before anything further out.
     assert {("Procurement", "U1"), ("Procurement", "U2"), ("Project", "P1")} <= set(G)
 
@@ -199,6 +200,7 @@ def test_stakeholder_overview_ties_organisations_directly(store):
     G = stakeholder_overview(store, max_nodes=3)
     assert G.number_of_nodes() == 3 and all(k[0] == "Organisation" for k in G)
     assert G.graph["omitted"] == G.graph["total"] - 3 > 0
+    assert G.graph["more"] == f"Raise the node cap (--max-nodes) to {G.graph['total']} to see them all."
 
 
 # -- the page -------------------------------------------------------------------------------------
