@@ -156,6 +156,10 @@ Q_ORG_QUALITY = (
     "MATCH (o:Organisation) RETURN count(*) AS organisations, count(o.org_number) AS with_number, "
     "sum(CASE WHEN o.org_number_valid = false THEN 1 ELSE 0 END) AS invalid_numbers"
 )
+Q_INVALID_NUMBERS = (
+    "MATCH (o:Organisation) WHERE o.org_number_valid = false "
+    "RETURN o.org_id AS org_id, o.name AS name, o.org_number AS org_number ORDER BY org_id LIMIT $n"
+)
 Q_QUALITY_FLAGS = "MATCH (o:Organisation) WHERE o.quality IS NOT NULL RETURN o.quality AS quality, count(*) AS n"
 Q_METRIC_COVERAGE = (
     "MATCH (o:Organisation) RETURN count(o.pagerank) AS pagerank, count(o.betweenness) AS betweenness, "
@@ -325,6 +329,10 @@ def _overview(store: Any) -> dict[str, Any]:
             "name_only": int(identity.get("name_only", 0)),
             "anonymous": int(identity.get("anonymous", 0)),
             "invalid_org_numbers": _int(quality["invalid_numbers"]),
+            "invalid_examples": [
+                {"org_id": r["org_id"], "name": r["name"] or r["org_id"], "org_number": r["org_number"]}
+                for r in _rows(store, Q_INVALID_NUMBERS, {"n": 5})
+            ],
             "rejected_rows": sum(_int(s["rejected"]) for s in sources),
             "flags": dict(sorted(flags.items())),
         },
@@ -476,9 +484,15 @@ def _names(store: Any, ids: Iterable[str | None]) -> dict[str, str | None]:
     return {r["org_id"]: r["name"] for r in _rows(store, Q_ORG_NAMES, {"ids": wanted})} if wanted else {}
 
 
-def _buyer_rows(store: Any, ms: Iterable[MarketIndicators], top: int | None = None) -> list[dict[str, Any]]:
-    """Report rows of the ``top`` of ``ms`` with the most awards (then procurements, then id)."""
-    ranked = sorted(ms, key=lambda m: (-m.awards, -m.procurements, m.key))[:top]
+def _by_awards(m: MarketIndicators) -> tuple[Any, ...]:
+    return (-m.awards, -m.procurements, m.key)
+
+
+def _buyer_rows(
+    store: Any, ms: Iterable[MarketIndicators], top: int | None = None, key: Callable[[MarketIndicators], Any] = _by_awards
+) -> list[dict[str, Any]]:
+    """Report rows of the first ``top`` of ``ms`` ranked by ``key`` (default: most awards, then id)."""
+    ranked = sorted(ms, key=key)[:top]
     names = _names(store, (m.top_supplier for m in ranked))
     return [buyer_row(m, names) for m in ranked]
 
@@ -844,6 +858,12 @@ def collect_report(
             "coverage": _coverage_dict(ind.buyer_coverage),
             "located_in_county": ind.buyers_located.with_data,
             "top": buyers,
+            "most_concentrated": _buyer_rows(
+                store, (m for m in ind.buyers if m.awards >= MIN_AWARDS_FOR_SIGNAL and m.hhi_count is not None), top,
+                key=lambda m: (-(m.hhi_count or 0.0), m.key)),
+            "lowest_sme_share": _buyer_rows(
+                store, (m for m in ind.buyers if m.sized_awards >= MIN_AWARDS_FOR_SIGNAL and m.sme_share_count is not None),
+                top, key=lambda m: (m.sme_share_count or 0.0, m.key)),
         },
         "bridges": bridges,
         "region": region_part,
@@ -977,13 +997,14 @@ _MD_SPECIAL = re.compile(r"([\\*_\[\]|])")
 
 
 def md_escape(value: Any) -> str:
-    """Text from data made safe for a Markdown table cell (HTML-escaped, Markdown marks escaped).
+    """Text from data made safe for a Markdown table cell (tags escaped, Markdown marks escaped).
 
     >>> md_escape("<b>A|B</b>")
     '&lt;b&gt;A\\\\|B&lt;/b&gt;'
     """
     text = "" if value is None else str(value)
-    text = html.escape(text, quote=False).replace("\n", " ").replace("\r", " ")
+    # < and > are what could open raw HTML in a Markdown viewer; & stays readable (A & B).
+    text = text.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("\r", " ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     if text.count("`") % 2:  # an unbalanced backtick would open a code span over the rest of the line
         text = text.replace("`", "\\`")
@@ -1057,7 +1078,9 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
             f"{q['without_org_number']:,} without: {q['name_only']:,} known by name only (names not matched to a "
             f"numbered organisation), {q['anonymous']:,} anonymous (redacted persons), "
             f"{q['without_org_number'] - q['name_only'] - q['anonymous']:,} keyed otherwise (e.g. foreign)",
-            f"{q['invalid_org_numbers']:,} organisation numbers fail their check digit or format",
+            f"{q['invalid_org_numbers']:,} organisation numbers fail their check digit or format"
+            + (" (e.g. " + "; ".join(f"{e['name']} {e['org_number']}" for e in q["invalid_examples"]) + ")"
+               if q["invalid_examples"] else ""),
             f"{q['rejected_rows']:,} source rows rejected at load",
             *[f"quality flag `{k}`: {v:,} organisations" for k, v in q["flags"].items()],
         ]
@@ -1107,6 +1130,10 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         b["caveat"],
         f"{b['count']:,} buyers, {b['located_in_county']:,} of them placed in a county. The {len(b['top'])} with the most awards:",
         *_buyer_blocks(b["top"]),
+        f"Highest supplier concentration (HHI by awards; buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards):",
+        *_buyer_blocks(b["most_concentrated"]),
+        f"Lowest SME share (buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards of known supplier size):",
+        *_buyer_blocks(b["lowest_sme_share"]),
         "Coverage (buyers with data / missing / not applicable): " + "; ".join(
             f"{k} {c['with_data']:,}/{c['missing']:,}/{c['not_applicable']:,}" for k, c in cov.items()),
     ]))

@@ -151,6 +151,8 @@ def test_report_sections_on_small_graph(small_store: EmbeddedStore) -> None:
     assert ov["quality"]["invalid_org_numbers"] == 1
     assert ov["quality"]["without_org_number"] == 2
     assert (ov["quality"]["name_only"], ov["quality"]["anonymous"]) == (2, 0)
+    assert ov["quality"]["invalid_examples"] == [{"org_id": D, "name": "Region Dalarna", "org_number": "2321000206"}]
+    assert data["buyers"]["most_concentrated"] == [] == data["buyers"]["lowest_sme_share"], "no buyer has 10 awards"
     assert ov["quality"]["flags"] == {"org number fails check digit": 1}
 
     assert data["bridges"]["count"] == 3 and data["bridges"]["as_buyer"] == 2 and data["bridges"]["as_supplier"] == 1
@@ -286,6 +288,18 @@ def test_report_is_byte_identical_across_runs(synthetic_store: EmbeddedStore, tm
     assert names_a == sorted(p.relative_to(b.out_dir) for p in b.all())
     for rel in names_a:
         assert (a.out_dir / rel).read_bytes() == (b.out_dir / rel).read_bytes(), rel
+
+
+def test_risk_rankings_on_synthetic_graph(synthetic_store: EmbeddedStore) -> None:
+    b = report.collect_report(synthetic_store, top=5, **FIXED)["buyers"]
+    conc = b["most_concentrated"]
+    assert conc and all(r["awards"] >= report.MIN_AWARDS_FOR_SIGNAL for r in conc)
+    assert [r["hhi"] for r in conc] == sorted((r["hhi"] for r in conc), reverse=True)
+    low = b["lowest_sme_share"]
+    assert low and all(r["size_known_awards"] >= report.MIN_AWARDS_FOR_SIGNAL for r in low)
+    assert [r["sme_share"] for r in low] == sorted(r["sme_share"] for r in low)
+    for r in conc + low:
+        assert all("indicator" in signal for signal in r["signals"]), "worded as indicators, never verdicts"
 
 
 def test_json_follows_schema_file(synthetic_store: EmbeddedStore) -> None:
