@@ -939,6 +939,23 @@ class HarvestStats:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def progress_line(self) -> str:
+        """One line for a progress display: pages, projects, elapsed time and rate."""
+        elapsed = max(self.elapsed, 1e-9)
+        return (
+            f"pages {self.pages:,}  projects {self.projects:,}  elapsed {elapsed:,.0f} s  "
+            f"rate {self.projects / elapsed:,.0f} projects/s"
+        )
+
+    def summary(self) -> str:
+        """What the harvest did, for the end of a command."""
+        f = self.fetch
+        return (
+            f"harvested {self.projects:,} projects in {self.pages:,} pages ({self.records:,} records) in "
+            f"{self.elapsed:,.1f} s: {f.requests:,} requests, {f.retries:,} retries, "
+            f"{f.cached_pages:,} answers from the cache"
+        )
+
 
 def fetch_reference(
     endpoint: str,
