@@ -133,6 +133,15 @@ def _money(amount: float, currency: str | None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def _count(n: int) -> str:
+    """``12345`` -> ``"12 345"`` (a space groups thousands, as in Swedish and SI usage).
+
+    >>> _count(12345)
+    '12 345'
+    """
+    return f"{n:,}".replace(",", " ")
+
+
 def _label(name: str) -> str:
     return name if len(name) <= LABEL_MAX else name[: LABEL_MAX - 1] + "…"
 
@@ -421,10 +430,8 @@ def write_view(
     html = _environment().get_template("view.html").render(
         title=page_title,
         subtitle=str(G.graph.get("subtitle") or ""),
-        summary=f"{n:,} nodes, {len(edges):,} links".replace(",", " "),
-        layout_note=(
-            f"More than {physics_max_nodes:,} nodes: positions precomputed, physics off.".replace(",", " ") if big else ""
-        ),
+        summary=f"{_count(n)} nodes, {_count(len(edges))} links.",
+        layout_note=f"More than {_count(physics_max_nodes)} nodes: positions precomputed, physics off." if big else "",
         omitted=omitted,
         more=str(G.graph.get("more") or ""),
         empty=n == 0,
