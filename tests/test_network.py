@@ -152,9 +152,11 @@ def test_eigenvector_known_answer_and_disconnected():
     assert all(math.isfinite(v) for v in e.values())
 
 
-def test_eigenvector_no_convergence_is_a_clear_error():
+def test_eigenvector_no_convergence_falls_back_or_is_a_clear_error():
     with pytest.raises(AnalysisError, match="did not converge in 2 iterations"):
-        N.eigenvector(nx.path_graph(30), max_iter=2)
+        N.eigenvector(nx.path_graph(30), max_iter=2, fallback=False)
+    for G in (nx.path_graph(30), nx.complete_bipartite_graph(300, 400)):
+        assert N.eigenvector(G, max_iter=2) == pytest.approx(nx.eigenvector_centrality_numpy(G), abs=1e-6)
 
 
 def test_core_number_and_modularity_known_answers():
