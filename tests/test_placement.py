@@ -310,3 +310,48 @@ def test_real_reload_changes_no_count(loaded, shared_data: Path):
     again = load_files(store, "upphandling", [shared_data / AWARDS], value_file=shared_data / VALUES)
     assert store.counts() == before and placement_summary(store) == placed == EXPECTED
     assert again.stats.nodes_created == 0 and again.stats.rels_created == 0
+
+
+@pytest.mark.slow
+def test_real_county_indicators_pool_the_placed_buyers(loaded):
+    # Before name placement only 78 buyers had a county (all through their ERDF projects) and
+    # Gävleborgs län pooled 2 buyers; now it pools its municipalities, region, county board and
+    # municipal companies, plus Högskolan i Gävle, still placed by its projects.
+    from graph.indicators import compute_indicators
+
+    store, _ = loaded
+    ind = compute_indicators(store)
+    assert (ind.buyers_located.with_data, ind.buyers_located.missing) == (505 + 21, 871 - 505 - 21)
+    named = {r["name"] for r in store.query(
+        "MATCH (o:Organisation)-[e:LOCATED_IN]->(r:Region) WHERE r.nuts_code = 'SE313' "
+        "AND e.source STARTS WITH 'upphandling:name-place' RETURN o.name AS name")}
+    assert len(named) == 21 and {"Region Gävleborg", "LÄNSSTYRELSEN I GÄVLEBORGS LÄN", "GÄVLE ENERGI AKTIEBOLAG",
+                                 "SANDVIKENHUS AKTIEBOLAG"} <= named
+    county = next(c for c in ind.counties if c.key == "SE313")
+    assert county.buyers == len(named) + 1
+
+
+@pytest.mark.slow
+def test_real_placement_does_not_depend_on_load_order(shared_data: Path, tmp_path: Path):
+    conn = open_database(tmp_path / "reversed.db")
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    try:
+        load_files(store, "projektbanken", [shared_data / PROJECTS])
+        load_files(store, "upphandling", [shared_data / AWARDS], value_file=shared_data / VALUES)
+        load_files(store, "nuts", [shared_data / NUTS])
+        assert placement_summary(store) == EXPECTED
+    finally:
+        conn.close()
+
+
+def test_load_command_prints_the_placement_rate(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "f.db"), "load", "upphandling", str(FIXTURES / "upphandling_awards.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("buyers placed in a county by name: 4 of 5 (80.0%): municipality 2, region 2, county board 0, "
+            "municipal company 0; not placed 1") in result.output
+    assert f"{upphandling.PLACE_MISSES}: 1: LUMPARLANDS KOMMUN" in result.output
