@@ -1,0 +1,195 @@
+"""Benchmark ``stakenet analyze`` on a synthetic EU-size graph, beside igraph on the same graphs.
+
+Full size: 700,000 organisations and 2,000,000 projects (``graph.sources.synthetic``), loaded into
+a temporary embedded store (setup, timed apart). Then the whole ``analyze(store, ("all",))`` is
+timed with its peak resident memory (psutil RSS sampled every 50 ms in a thread, so the embedded
+database's own memory counts too), and every metric of every network separately. The baseline is
+igraph (C) computing the same metrics on the same projections in the same run: PageRank (PRPACK),
+betweenness from the same sampled sources, eigenvector centrality, coreness, multilevel (Louvain)
+communities and modularity. Ratios are stakenet / igraph. Goal: the whole analyze under 15
+minutes and 12 GB. ``--quick`` runs 1/50 of the size (14,000 organisations, 40,000 projects).
+
+Set ``STAKENET_BENCH_SCALE`` to run another number of organisations.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+GOAL_SECONDS = 15 * 60
+GOAL_BYTES = 12 * 1024**3
+FULL_SCALE = 700_000
+SEED = 42
+
+
+class PeakRSS:
+    """Samples this process's resident memory in a thread; the peak per labelled phase."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.phase = "start"
+        self.peaks: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            time.sleep(self.interval)
+
+    def sample(self) -> int:
+        rss = int(self.proc.memory_info().rss)
+        if rss > self.peaks.get(self.phase, 0):
+            self.peaks[self.phase] = rss
+        return rss
+
+    def mark(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def peak(self, prefix: str = "") -> int:
+        return max((v for k, v in self.peaks.items() if k.startswith(prefix)), default=0)
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1024**3:.2f} GB"
+
+
+@contextmanager
+def _timer(out: dict[str, float], name: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    yield
+    out[name] = time.perf_counter() - t0
+
+
+def _igraph_metrics(proj: Any, seed: int, exact_max: int, k: int, mem: PeakRSS) -> tuple[dict[str, float], dict[str, Any]]:
+    """igraph's time for each metric on ``proj`` (undirected, weighted as stakenet computes it)."""
+    import igraph as ig
+    import scipy.sparse as sp
+
+    seconds: dict[str, float] = {}
+    values: dict[str, Any] = {}
+    name = proj.name
+    mem.mark(f"igraph {name}: graph")
+    with _timer(seconds, "graph"):
+        A = proj.adjacency()
+        if proj.directed:
+            A = sp.csr_array(A + A.T)
+        up = sp.triu(A, k=1).tocoo()
+        g = ig.Graph(n=proj.n, edges=np.column_stack([up.row, up.col]).tolist(), directed=False)
+        g.es["weight"] = up.data.tolist()
+    mem.mark(f"igraph {name}: pagerank")
+    with _timer(seconds, "pagerank"):
+        values["pagerank"] = g.pagerank(weights="weight", damping=0.85, directed=False)
+    mem.mark(f"igraph {name}: betweenness")
+    n = proj.n
+    with _timer(seconds, "betweenness"):
+        if n <= exact_max or k >= n:
+            g.betweenness(directed=False)
+        else:
+            g.betweenness(directed=False, sources=sorted(random.Random(seed).sample(range(n), k)))
+    mem.mark(f"igraph {name}: eigenvector")
+    with _timer(seconds, "eigenvector"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "nearly zero ... not connected": expected here
+        g.eigenvector_centrality(weights="weight")  # the graph is undirected; directed=False errs in igraph 1.0
+    mem.mark(f"igraph {name}: core")
+    with _timer(seconds, "core"):
+        g.coreness()
+    mem.mark(f"igraph {name}: louvain")
+    with _timer(seconds, "louvain"):
+        random.seed(seed)
+        ig.set_random_number_generator(random)
+        parts = g.community_multilevel(weights="weight")
+    mem.mark(f"igraph {name}: modularity")
+    with _timer(seconds, "modularity"):
+        values["modularity"] = g.modularity(parts.membership, weights="weight")
+    mem.mark("idle")
+    return seconds, values
+
+
+def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the benchmark and print its table; returns the figures (for tests and notes)."""
+    from graph import network as N
+    from graph.sources.synthetic import iter_records, plan
+    from graph.store.embedded import EmbeddedStore, open_database
+
+    scale = scale or int(os.environ.get("STAKENET_BENCH_SCALE", 0)) or (FULL_SCALE // 50 if quick else FULL_SCALE)
+    p = plan(scale)
+    say(f"synthetic graph: {p.organisations:,} organisations, {p.projects:,} projects, {p.procurements:,} procurements (seed {SEED})")
+    tmp = tempfile.mkdtemp(prefix="stakenet-bench-")
+    conn = open_database(Path(tmp) / "bench.db")
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    with PeakRSS() as mem:
+        mem.mark("load")
+        t0 = time.perf_counter()
+        store.load(iter_records(scale=scale, seed=SEED))
+        load_s = time.perf_counter() - t0
+        say(f"setup: loaded into the embedded store in {load_s:.0f} s (peak RSS {_gb(mem.peak('load'))})")
+        mem.mark("analyze")
+        rss_before = mem.sample()
+
+        def progress(msg: str) -> None:
+            if msg.endswith(" ..."):
+                mem.mark("analyze " + msg.removesuffix(" ..."))
+
+        t0 = time.perf_counter()
+        result = N.analyze(store, ("all",), seed=SEED, progress=progress)
+        analyze_s = time.perf_counter() - t0
+        analyze_peak = mem.peak("analyze")
+        mem.mark("idle")
+        rows = []
+        reader = N._Reader(store)
+        for name, r in result.networks.items():
+            proj = reader.projection(name)
+            base, values = _igraph_metrics(proj, SEED, 5_000, 256, mem)
+            ours_pr = np.array([r.metrics["pagerank"][v] for v in proj.nodes.tolist()])
+            pr_diff = float(np.abs(ours_pr - np.array(values["pagerank"])).max()) if proj.n else 0.0
+            say(f"\n{name}: {r.nodes:,} nodes, {r.edges:,} edges; betweenness {r.betweenness_method}")
+            say(f"  PageRank max |stakenet - igraph| = {pr_diff:.1e}; modularity stakenet {r.modularity:.4f} "
+                f"(its partition), igraph multilevel {values['modularity']:.4f} (its own partition)")
+            say(f"  {'metric':<14}{'stakenet s':>12}{'igraph s':>10}{'ratio':>8}{'peak RSS':>11}")
+            ours_graph = r.seconds.get("networkx graph", 0.0)
+            for metric in ("projection", "degree", "strength", "pagerank", "betweenness", "eigenvector", "core", "louvain", "modularity"):
+                if metric == "projection":
+                    ours = result.seconds.get(f"{name}: projection", 0.0)
+                    theirs = base["graph"]
+                    peak = mem.peak(f"analyze {name}: reading")
+                else:
+                    ours = r.seconds.get(metric, 0.0) + (ours_graph if metric == "core" else 0.0)
+                    theirs = base.get(metric, float("nan"))
+                    peak = mem.peak(f"analyze {name}: {metric}")
+                ratio = ours / theirs if theirs and theirs == theirs and theirs > 0 else float("nan")
+                say(f"  {metric:<14}{ours:>12.2f}{theirs:>10.2f}{ratio:>8.2f}{_gb(peak):>11}")
+                rows.append((name, metric, ours, theirs, ratio, peak))
+    conn.close()
+    ig_total = sum(r[3] for r in rows if r[3] == r[3])
+    say(f"\nwhole analyze (4 networks + write-back): {analyze_s:.1f} s, peak RSS {_gb(analyze_peak)} "
+        f"(RSS before {_gb(rss_before)}, includes the embedded database); igraph on the same graphs: {ig_total:.1f} s; "
+        f"ratio {analyze_s / ig_total:.2f}")
+    say(f"goal: < {GOAL_SECONDS // 60} min and < {_gb(GOAL_BYTES)}: "
+        f"{'met' if analyze_s < GOAL_SECONDS and analyze_peak < GOAL_BYTES else 'NOT met'} at {scale:,} organisations")
+    return {"scale": scale, "load_s": load_s, "analyze_s": analyze_s, "analyze_peak": analyze_peak, "rows": rows}
