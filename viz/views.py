@@ -146,11 +146,42 @@ def _label(name: str) -> str:
     return name if len(name) <= LABEL_MAX else name[: LABEL_MAX - 1] + "…"
 
 
-def layout_positions(G: nx.Graph, seed: int = 0, edge_length: float = 70.0) -> dict[Hashable, tuple[float, float]]:
+def _component_layout(g: Any, seed: int, spacing: float) -> np.ndarray:
+    """Fruchterman-Reingold coordinates of one connected igraph graph, from (0, 0).
+
+    Scaled by area, about ``spacing`` x ``spacing`` pixels per node: a dense component gets as
+    much room per node as a sparse one (scaling by edge length would crush a hairball).
+    """
+    n = g.vcount()
+    if n == 1:
+        return np.zeros((1, 2))
+    if n == 2:
+        return np.array([[0.0, 0.0], [spacing, 0.0]])
+    rng = np.random.default_rng(seed)
+    # Start spread like igraph's own random start: the grid variant crawls when nodes start crowded.
+    start = rng.uniform(-1.0, 1.0, size=(n, 2)) * math.sqrt(n)
+    coords = np.array(
+        g.layout_fruchterman_reingold(
+            seed=start.tolist(), niter=300 if n > 1000 else 500, grid="auto" if n > 1000 else "nogrid"
+        ).coords
+    )
+    coords -= coords.min(axis=0)
+    long_side, short_side = sorted(map(float, coords.max(axis=0)), reverse=True)
+    if long_side <= 0:
+        return coords
+    # A nearly straight component (a path, a pair plus one) has almost no area: count its short
+    # side as at least long/sqrt(n) so it is not blown up to the width of the screen.
+    area = long_side * max(short_side, long_side / math.sqrt(n))
+    return coords * (math.sqrt(n) * spacing / math.sqrt(area))
+
+
+def layout_positions(G: nx.Graph, seed: int = 0, spacing: float = 45.0) -> dict[Hashable, tuple[float, float]]:
     """Seeded Fruchterman-Reingold positions (igraph's grid variant: near-linear on big graphs).
 
-    Coordinates are scaled so that the median edge is about ``edge_length`` pixels long. Same
-    graph (same node and edge order) and seed, same positions.
+    Each connected component is laid out on its own (about ``spacing`` pixels square per node)
+    and the components are packed in rows, biggest first, so that a few isolated nodes do not
+    push the main component into a corner of the screen. Same graph (same node and edge order)
+    and seed, same positions.
 
     >>> import networkx as nx
     >>> pos = layout_positions(nx.path_graph(3), seed=1)
@@ -163,31 +194,32 @@ def layout_positions(G: nx.Graph, seed: int = 0, edge_length: float = 70.0) -> d
     n = len(nodes)
     if n == 0:
         return {}
-    if n == 1:
-        return {nodes[0]: (0.0, 0.0)}
     index = {v: i for i, v in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in G.edges() if u != v]
-    g = ig.Graph(n=n, edges=edges)
-    rng = np.random.default_rng(seed)
-    # Start spread like igraph's own random start: the grid variant crawls when nodes start crowded.
-    start = rng.uniform(-1.0, 1.0, size=(n, 2)) * math.sqrt(n)
+    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in G.edges() if u != v])
+    members = sorted((sorted(c) for c in g.connected_components()), key=lambda c: (-len(c), c[0]))
+    boxes: list[tuple[list[int], np.ndarray]] = []
     # igraph's layouts draw from a process-wide generator (Python's ``random`` by default): seed a
     # private one for this call and put the default back.
     ig.set_random_number_generator(random.Random(seed))
     try:
-        coords = np.array(
-            g.layout_fruchterman_reingold(seed=start.tolist(), niter=300 if n > 1000 else 500, grid="auto" if n > 1000 else "nogrid").coords
-        )
+        for i, comp in enumerate(members):
+            boxes.append((comp, _component_layout(g.subgraph(comp), seed + i, spacing)))
     finally:
         ig.set_random_number_generator(random)
-    if edges:
-        e = np.array(edges)
-        lengths = np.linalg.norm(coords[e[:, 0]] - coords[e[:, 1]], axis=1)
-        median = float(np.median(lengths[lengths > 0])) if (lengths > 0).any() else 1.0
-    else:
-        median = float(np.median(np.linalg.norm(coords - coords.mean(axis=0), axis=1))) or 1.0
-    coords = (coords - coords.mean(axis=0)) * (edge_length / median)
-    return {v: (round(float(x), 1), round(float(y), 1)) for v, (x, y) in zip(nodes, coords)}
+    # Shelf packing: rows as wide as the biggest component (or the square root of the total area).
+    gap = spacing
+    sizes = [box.max(axis=0) + gap for _, box in boxes]
+    width = max(float(sizes[0][0]), math.sqrt(sum(float(w * h) for w, h in sizes)))
+    coords = np.zeros((n, 2))
+    x = y = row_height = 0.0
+    for (comp, box), (w, h) in zip(boxes, sizes):
+        if x > 0 and x + w > width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        coords[comp] = box + (x, y)
+        x += float(w)
+        row_height = max(row_height, float(h))
+    coords -= coords.mean(axis=0)
+    return {v: (round(float(cx), 1), round(float(cy), 1)) for v, (cx, cy) in zip(nodes, coords)}
 
 
 def _inherit_filters(G: nx.Graph) -> dict[Hashable, dict[str, list[str]]]:
