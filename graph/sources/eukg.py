@@ -933,7 +933,8 @@ class HarvestStats:
     records: int = 0
     fetch: FetchStats = field(default_factory=FetchStats)
     started: float = field(default_factory=time.monotonic)
-    page_seconds: list[float] = field(default_factory=list)
+    page_seconds: list[float] = field(default_factory=list)  # per page: select + facts + parse
+    select_seconds: list[float] = field(default_factory=list)  # per page: the keyset step alone
 
     @property
     def elapsed(self) -> float:
@@ -1046,6 +1047,7 @@ def iter_records(
         ids = fetch_page(endpoint, build_project_query(after, size, country=country, nuts=nuts), what + " (items)",
                          retry=retry, cache=page_cache, stats=stats.fetch, rng=rng, sleep=sleep)
         iris = parse_items(ids, warn)
+        stats.select_seconds.append(time.perf_counter() - started)
         if not iris:
             break
         result = fetch_page(endpoint, build_facts_query(iris), what + " (facts)",
