@@ -421,14 +421,15 @@ def test_unknown_fields_are_warned_about(caplog: pytest.LogCaptureFixture) -> No
     result = json.loads((HERE / "fixtures" / "eukg" / "facts_edge_cases.json").read_text(encoding="utf-8"))
     item = "https://linkedopendata.eu/entity/Q42"
     with caplog.at_level(logging.WARNING, logger="graph.sources.eukg"):
-        warn = eukg.Warnings()
+        warn = eukg.Warnings(shown=1)
         grouped = eukg.parse_rows(result, eukg.PROJECT_FACTS, [item], warn)
         page = eukg.parse_project_page(grouped, eukg.Reference(countries={bf.WD + "Q11": "SE"}), warn)
     text = caplog.text
     assert "unknown variables ['score']" in text
     assert "unknown property https://linkedopendata.eu/prop/direct/P999" in text
     assert "not a known currency" in text
-    assert text.count("unknown variables") == 1, "a repeated warning is shown once"
+    assert text.count("unknown variables") == 1, "a repeated warning is shown once, then counted"
+    assert warn.counts["EU KG result has unknown variables ['score']; ignored (has the query changed?)"] == 2
     [project] = [n for n in page.nodes if n.label == "Project"]
     assert project.props["eu_budget_eur"] == 100.0 and project.props["currency"] == "EUR"
     assert project.props["title"] == "Ett projekt", "English first, then the project's language (Swedish summary)"

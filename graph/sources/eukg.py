@@ -384,7 +384,7 @@ def fetch(endpoint: str, query: str, *, timeout: float = 120.0) -> bytes:
     client.setQuery(query)
     client.setReturnFormat(JSON)
     client.setMethod(POST)
-    client.setTimeout(int(max(1, round(timeout))) if timeout >= 1 else timeout)  # type: ignore[arg-type]
+    client.setTimeout(timeout)  # type: ignore[arg-type]  # urllib takes float seconds
     try:
         response = client.query().response
         body: bytes = response.read()
@@ -565,15 +565,26 @@ ItemFacts = dict[str, list[Fact]]
 
 
 class Warnings:
-    """Warn once per distinct message (a changed source must be noticed, not flood the log)."""
+    """Warn about each kind of problem a few times, then only count it (2M projects must not flood).
 
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
+    The kind is the message with item ids and numbers masked, so "project Q1: unit Q9" and
+    "project Q2: unit Q9" are one kind.
+
+    >>> warn = Warnings(shown=1)
+    >>> warn("EU KG project Q1: odd"); warn("EU KG project Q2: odd")
+    >>> warn.counts
+    {'EU KG project Q#: odd': 2}
+    """
+
+    def __init__(self, shown: int = 3) -> None:
+        self.shown = shown
+        self.counts: dict[str, int] = {}
 
     def __call__(self, message: str) -> None:
-        if message not in self.seen:
-            self.seen.add(message)
-            log.warning(message)
+        kind = re.sub(r"Q[0-9]+|[0-9]+(?:\.[0-9]+)?", lambda m: "Q#" if m.group().startswith("Q") else "#", message)
+        n = self.counts[kind] = self.counts.get(kind, 0) + 1
+        if n <= self.shown:
+            log.warning(message + (" (further warnings of this kind are counted, not shown)" if n == self.shown else ""))
 
 
 def parse_items(result: Mapping[str, Any], warn: Callable[[str], None] = log.warning) -> list[str]:
@@ -935,6 +946,7 @@ class HarvestStats:
     started: float = field(default_factory=time.monotonic)
     page_seconds: list[float] = field(default_factory=list)  # per page: select + facts + parse
     select_seconds: list[float] = field(default_factory=list)  # per page: the keyset step alone
+    warnings: dict[str, int] = field(default_factory=dict)  # warnings by kind (see Warnings)
 
     @property
     def elapsed(self) -> float:
@@ -955,6 +967,7 @@ class HarvestStats:
             f"harvested {self.projects:,} projects in {self.pages:,} pages ({self.records:,} records) in "
             f"{self.elapsed:,.1f} s: {f.requests:,} requests, {f.retries:,} retries, "
             f"{f.cached_pages:,} answers from the cache"
+            + (f"; {sum(self.warnings.values()):,} warnings of {len(self.warnings)} kinds (see stderr)" if self.warnings else "")
         )
 
 
@@ -1037,6 +1050,7 @@ def iter_records(
     page_cache = PageCache(cache) if cache is not None else None
     rng = random.Random(seed)
     warn = Warnings()
+    stats.warnings = warn.counts
     reference = fetch_reference(endpoint, retry=retry, cache=page_cache, stats=stats.fetch, rng=rng, warn=warn, sleep=sleep)
     emitted: set[str] = set()
     after = ""
