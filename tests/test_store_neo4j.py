@@ -299,3 +299,26 @@ def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
     assert "cypher-shell" in " ".join(neo4j["healthcheck"]["test"]) and "RETURN 1" in " ".join(neo4j["healthcheck"]["test"])
     assert neo4j["environment"]["NEO4J_server_memory_heap_max__size"] == "2G"
     assert "test-password-1" not in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_relationships_to_fresh_nodes_are_created_once(neo4j_store: Neo4jStore) -> None:
+    """Rels touching a node made in the same batch take the CREATE path; later batches MERGE onto them."""
+    org = Node("Organisation", {"org_id": ORG_A, "source": "a"})
+    proj = Node("Project", {"project_id": "P-9", "source": "a"})
+    rel = Rel("BENEFICIARY_OF", ("Organisation", ORG_A), ("Project", "P-9"), {"role": "lead", "source": "a"})
+    stats = neo4j_store.load([org, proj, rel, rel], batch_size=10)  # one batch: fresh endpoints, rel twice
+    assert (stats.nodes_created, stats.rels_created, stats.rels_updated) == (2, 1, 0)
+    again = Rel("BENEFICIARY_OF", ("Organisation", ORG_A), ("Project", "P-9"), {"role": None, "source": "b"})
+    fresh_project = Node("Project", {"project_id": "P-10"})
+    to_fresh = Rel("BENEFICIARY_OF", ("Organisation", ORG_A), ("Project", "P-10"), {"role": "partner"})
+    stats = neo4j_store.load([again, fresh_project, to_fresh], batch_size=10)
+    assert (stats.nodes_created, stats.rels_created, stats.rels_updated) == (1, 1, 1)
+    rows = neo4j_store.query(
+        "MATCH (:Organisation)-[e:BENEFICIARY_OF]->(p:Project) RETURN p.project_id AS p, e.role AS role, "
+        "e.source AS source ORDER BY p"
+    )
+    assert rows == [{"p": "P-10", "role": "partner", "source": None}, {"p": "P-9", "role": "lead", "source": "a;b"}]
+    missing = Rel("BENEFICIARY_OF", ("Organisation", "SE-ON:0000000000"), ("Project", "P-11"))
+    with pytest.raises(StoreError, match="Organisation 'SE-ON:0000000000' does not exist"):
+        neo4j_store.load([Node("Project", {"project_id": "P-11"}), missing])
+    assert neo4j_store.counts().nodes["Project"] == 2  # the failed batch rolled back whole

@@ -119,7 +119,12 @@ def _merge_sets(var: str, prop_names: Sequence[str]) -> str:
 
 
 def _node_cypher(nt: NodeType) -> str:
-    return f"UNWIND $rows AS row MERGE (n:{nt.label} {{{nt.key}: row.k}}) {_merge_sets('n', nt.prop_names)}"
+    """MERGE the rows' nodes; return the keys of those that did not exist before."""
+    return (
+        f"UNWIND $rows AS row OPTIONAL MATCH (old:{nt.label} {{{nt.key}: row.k}}) WITH row, old IS NULL AS fresh "
+        f"MERGE (n:{nt.label} {{{nt.key}: row.k}}) {_merge_sets('n', nt.prop_names)} "
+        "WITH row, fresh WHERE fresh RETURN collect(row.k) AS created"
+    )
 
 
 def _rel_cypher(rt: RelType, src: NodeType, dst: NodeType) -> str:
@@ -129,6 +134,15 @@ def _rel_cypher(rt: RelType, src: NodeType, dst: NodeType) -> str:
         f"MATCH (a:{src.label} {{{src.key}: row.s}}) MATCH (b:{dst.label} {{{dst.key}: row.d}}) "
         f"MERGE (a)-[e:{rt.type}{' {' + keys + '}' if keys else ''}]->(b) "
         f"{_merge_sets('e', rt.prop_names)} RETURN count(*) AS n"
+    )
+
+
+def _rel_create_cypher(rt: RelType, src: NodeType, dst: NodeType) -> str:
+    """CREATE for relationships known to be new: one endpoint did not exist before this transaction."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{src.label} {{{src.key}: row.s}}) MATCH (b:{dst.label} {{{dst.key}: row.d}}) "
+        f"CREATE (a)-[e:{rt.type}]->(b) SET e += row.p, e.source = row.source RETURN count(*) AS n"
     )
 
 
@@ -156,14 +170,18 @@ def _one_line(msg: str | None) -> str:
 class _Statement:
     """One UNWIND statement of a batch, with its rows and what they came from."""
 
-    __slots__ = ("cypher", "rows", "origins", "kind", "check")
+    __slots__ = ("cypher", "rows", "origins", "kind", "check", "create_cypher", "label")
 
-    def __init__(self, cypher: str, rows: list[dict[str, Any]], origins: list[Record], kind: str, check: Any = None):
+    def __init__(
+        self, cypher: str, rows: list[dict[str, Any]], origins: list[Record], kind: str, check: Any = None, label: str = ""
+    ):
+        self.label = label  # for nodes
         self.cypher = cypher
         self.rows = rows
         self.origins = origins
         self.kind = kind  # "node" or "rel"
         self.check = check  # for rels: (rt, src NodeType, dst NodeType)
+        self.create_cypher = _rel_create_cypher(*check) if check else ""
 
 
 class Neo4jStore:
@@ -335,7 +353,7 @@ class Neo4jStore:
                     }
                 )
                 origins.append(node_origin[(label, k)])
-            out.append(_Statement(self._node_cypher[label], rows, origins, "node"))
+            out.append(_Statement(self._node_cypher[label], rows, origins, "node", label=label))
         for group in sorted(rels):
             type_, src_label, dst_label = group
             rt = REL_TYPES[type_]
@@ -357,17 +375,31 @@ class Neo4jStore:
 
         def work(tx: neo4j.ManagedTransaction) -> list[tuple[int, int]]:
             done = []
+            # Nodes this transaction created: a relationship to one of them cannot exist yet, and
+            # the batch holds each relationship once, so CREATE (cheaper than MERGE) is exact.
+            fresh: dict[str, set[str]] = {}
             for st in statements:
-                result = tx.run(st.cypher, rows=st.rows)
-                if st.kind == "rel":
-                    matched = result.single(strict=True)["n"]
-                    counters = result.consume().counters
-                    if matched < len(st.rows):
-                        raise _MissingEndpoint(self._missing_endpoint(tx, st, number))
-                    done.append((counters.relationships_created, len(st.rows)))
-                else:
-                    counters = result.consume().counters
-                    done.append((counters.nodes_created, len(st.rows)))
+                if st.kind == "node":
+                    result = tx.run(st.cypher, rows=st.rows)
+                    created = result.single(strict=True)["created"]
+                    fresh[st.label] = set(created)
+                    done.append((len(created), len(st.rows)))
+                    continue
+                src_fresh = fresh.get(st.check[1].label, set())
+                dst_fresh = fresh.get(st.check[2].label, set())
+                new_rows: list[dict[str, Any]] = []
+                other_rows: list[dict[str, Any]] = []
+                for row in st.rows:
+                    (new_rows if row["s"] in src_fresh or row["d"] in dst_fresh else other_rows).append(row)
+                matched = rels_created = 0
+                for cypher, rows in ((st.create_cypher, new_rows), (st.cypher, other_rows)):
+                    if rows:
+                        result = tx.run(cypher, rows=rows)
+                        matched += result.single(strict=True)["n"]
+                        rels_created += result.consume().counters.relationships_created
+                if matched < len(st.rows):
+                    raise _MissingEndpoint(self._missing_endpoint(tx, st, number))
+                done.append((rels_created, len(st.rows)))
             return done
 
         try:
