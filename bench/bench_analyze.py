@@ -134,13 +134,19 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
     """Run the benchmark and print its table; returns the figures (for tests and notes)."""
     from graph import network as N
     from graph.sources.synthetic import iter_records, plan
-    from graph.store.embedded import EmbeddedStore, open_database
+    from graph.store.embedded import EmbeddedStore
 
     scale = scale or int(os.environ.get("STAKENET_BENCH_SCALE", 0)) or (FULL_SCALE // 50 if quick else FULL_SCALE)
     p = plan(scale)
     say(f"synthetic graph: {p.organisations:,} organisations, {p.projects:,} projects, {p.procurements:,} procurements (seed {SEED})")
+    import ladybug
+
     tmp = tempfile.mkdtemp(prefix="stakenet-bench-")
-    conn = open_database(Path(tmp) / "bench.db")
+    # The embedded database's buffer pool counts in this process's RSS; left at its default it
+    # grows towards most of the machine's memory during the load, so the benchmark caps it.
+    pool_gb = float(os.environ.get("STAKENET_BENCH_BUFFER_GB", "4"))
+    conn = ladybug.Connection(ladybug.Database(str(Path(tmp) / "bench.db"), buffer_pool_size=int(pool_gb * 1024**3)))
+    say(f"embedded database buffer pool capped at {pool_gb:g} GB (STAKENET_BENCH_BUFFER_GB)")
     store = EmbeddedStore(conn)
     store.ensure_schema()
     with PeakRSS() as mem:
