@@ -1131,6 +1131,8 @@ def analyze(
         For an unknown network, or when every requested network is empty.
     """
     say = progress or (lambda _msg: None)
+    if isinstance(networks, str):
+        networks = (networks,)
     wanted = list(NETWORKS) if "all" in networks else list(dict.fromkeys(networks))
     unknown = [w for w in wanted if w not in NETWORKS]
     if unknown or not wanted:

@@ -228,6 +228,7 @@ def test_analyze_writes_metrics_back(world):
 
 def test_analyze_is_deterministic(world):
     one = N.analyze(world, ("stakeholder", "buyers"), seed=3, write=False)
+    assert N.analyze(world, "buyers", write=False).networks.keys() == {"buyers"}
     two = N.analyze(world, ("buyers", "stakeholder"), seed=3, write=False)
     for name in ("stakeholder", "buyers"):
         assert one.network(name).metrics == two.network(name).metrics
