@@ -95,7 +95,7 @@ def _records_for(rels: int, scale: int) -> list[Record]:
 
 
 def _clear(store: Neo4jStore) -> None:
-    store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    store.clear()
     store.ensure_schema()
 
 

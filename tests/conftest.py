@@ -99,6 +99,6 @@ def neo4j_store(neo4j_driver):
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         store = Neo4jStore(neo4j_driver)
-        store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        store.clear()
         store.ensure_schema()
         yield store

@@ -88,7 +88,7 @@ def _total_records() -> int:
 
 
 def _clear_neo4j(store: Neo4jStore) -> None:
-    store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    store.clear()
     store.ensure_schema()
 
 

@@ -256,6 +256,15 @@ class Neo4jStore:
         if not found:
             self._run("MERGE (m:Meta {key: 'schema_version'}) SET m.value = $v", {"v": str(SCHEMA_VERSION)})
 
+    def clear(self) -> None:
+        """Delete every relationship, then every node, in batches (constraints and indexes stay).
+
+        Relationships go first and on their own: deleting a node with a million relationships in
+        one transaction would exceed the server's transaction memory.
+        """
+        self._run("MATCH ()-[e]->() CALL { WITH e DELETE e } IN TRANSACTIONS OF 50000 ROWS")
+        self._run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 50000 ROWS")
+
     # -- loading ----------------------------------------------------------------------------
     def load(
         self,
