@@ -337,7 +337,7 @@ def _eukg_filter(check: str) -> Any:
               callback=_eukg_filter("check_nuts"))
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many projects.")
 @click.option("--page-size", type=click.IntRange(min=1, max=50_000), default=1000, show_default=True,
-              help="Projects per request.")
+              help="Projects per page (each page is two requests: its items, then their facts).")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
               help="Keep every page's raw answer here; a rerun resumes where it stopped and repeats no request.")
 @click.option("--retries", type=click.IntRange(min=1), default=6, show_default=True, help="Attempts per request.")

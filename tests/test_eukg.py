@@ -329,6 +329,21 @@ def test_limit_and_page_size(server: SparqlServer) -> None:
     assert [r.props["project_id"] for r in ids] == all_ids[:25], "keyset pages follow the item IRI order"
 
 
+def test_queries_are_plain_sparql_11_with_keyset_paging() -> None:
+    queries = [
+        eukg.build_project_query("https://linkedopendata.eu/entity/Q5", 100, country="SE", nuts="SE313"),
+        eukg.build_facts_query(["https://linkedopendata.eu/entity/Q2661002"]),
+        *(eukg.build_reference_query(kind) for kind in eukg.REFERENCE_SELECTORS),
+        *(eukg.build_facts_query(["https://linkedopendata.eu/entity/Q1"], b) for b in eukg.REFERENCE_BRANCHES.values()),
+    ]
+    for q in queries:
+        assert "SERVICE" not in q and "hint:" not in q and "bd:" not in q and "OFFSET" not in q
+    assert 'FILTER(STR(?item) > "https://linkedopendata.eu/entity/Q5")' in queries[0]
+    assert "ORDER BY STR(?item)" in queries[0]
+    with pytest.raises(SourceError, match="item IRI was expected"):
+        eukg.build_facts_query(["https://linkedopendata.eu/entity/Q1> } DROP ALL { <x"])
+
+
 def test_bad_filters_are_refused_before_any_request(server: SparqlServer) -> None:
     with pytest.raises(SourceError, match="NUTS code"):
         list(eukg.iter_records(server.url, nuts='SE3" } DROP ALL #'))
