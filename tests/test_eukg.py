@@ -400,6 +400,22 @@ def test_interrupted_harvest_resumes_from_cache(server: SparqlServer, tmp_path: 
     assert snapshot(store) == snapshot(calm)
 
 
+def test_backoff_grows_and_retry_after_is_honoured(server: SparqlServer) -> None:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    policy = eukg.RetryPolicy(attempts=5, base=0.02, cap=1.0, timeout=5.0)
+    server.reset({1: Fault("500"), 2: Fault("500"), 3: Fault("500"), 5: Fault("429", retry_after=1)})
+    records = list(eukg.iter_records(server.url, retry=policy, page_size=PAGE, seed=3, sleep=sleep))
+    assert len(waits) == 4
+    assert all(0 <= w <= 0.02 * 2**i for i, w in enumerate(waits[:3])), waits
+    assert waits[3] >= 1.0, "Retry-After: 1 is a floor"
+    assert sum(1 for r in records if getattr(r, "label", None) == "Project") == len(bf.build().projects)
+
+
 def test_persistent_malformed_json_is_a_clear_error(server: SparqlServer) -> None:
     server.reset({n: Fault("malformed") for n in range(1, 10)})
     with pytest.raises(SourceError, match=r"country page 1 \(items\): gave up after 4 attempts: .*malformed JSON"):
