@@ -9,7 +9,9 @@ betweenness from the same sampled sources, eigenvector centrality, coreness, mul
 communities and modularity. Ratios are stakenet / igraph. Goal: the whole analyze under 15
 minutes and 12 GB. ``--quick`` runs 1/50 of the size (14,000 organisations, 40,000 projects).
 
-Set ``STAKENET_BENCH_SCALE`` to run another number of organisations.
+Set ``STAKENET_BENCH_SCALE`` to run another number of organisations, and
+``STAKENET_BENCH_STORE=none`` to build the tables analyze reads straight from the record stream
+instead of loading a store first (loading the embedded store is then not the bottleneck).
 """
 
 from __future__ import annotations
@@ -130,6 +132,47 @@ def _igraph_metrics(proj: Any, seed: int, exact_max: int, k: int, mem: PeakRSS) 
     return seconds, values
 
 
+def _tables_from_records(scale: int) -> tuple[Any, Any]:
+    """Beneficiaries and Awards as ``analyze`` reads them from a store, from the synthetic records.
+
+    Awards carry no value of their own, so each gets its procurement's value split equally over
+    the procurement's awards, the rule of ``graph.network.Awards``.
+    """
+    from graph import network as N
+    from graph.records import Node, Rel
+    from graph.sources.synthetic import iter_records
+
+    ben_org: list[str] = []
+    ben_proj: list[str] = []
+    budget: dict[str, float] = {}
+    proc_value: dict[str, float] = {}
+    buyer_of: dict[str, str] = {}
+    awards: list[tuple[str, str, str]] = []
+    for r in iter_records(scale=scale, seed=SEED):
+        if isinstance(r, Rel):
+            if r.type == "BENEFICIARY_OF":
+                ben_org.append(r.src[1])
+                ben_proj.append(r.dst[1])
+            elif r.type == "BUYER_OF":
+                buyer_of[r.dst[1]] = r.src[1]
+            elif r.type == "AWARDED_TO":
+                awards.append((buyer_of[r.src[1]], r.src[1], r.dst[1]))
+        elif isinstance(r, Node) and r.label == "Project":
+            budget[r.props["project_id"]] = r.props["eu_budget"]
+        elif isinstance(r, Node) and r.label == "Procurement":
+            proc_value[r.props["procurement_id"]] = r.props["value"]
+    awards.sort()
+    per_proc: dict[str, int] = {}
+    for _, p, _ in awards:
+        per_proc[p] = per_proc.get(p, 0) + 1
+    ben = N.Beneficiaries(ben_org, ben_proj, np.array([budget[p] for p in ben_proj], dtype=float), ["SEK"] * len(ben_proj))
+    aw = N.Awards(
+        [a[0] for a in awards], [a[1] for a in awards], [a[2] for a in awards],
+        np.array([proc_value[a[1]] / per_proc[a[1]] for a in awards], dtype=float), ["SEK"] * len(awards),
+    )
+    return ben, aw
+
+
 def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the benchmark and print its table; returns the figures (for tests and notes)."""
     from graph import network as N
@@ -139,22 +182,35 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
     scale = scale or int(os.environ.get("STAKENET_BENCH_SCALE", 0)) or (FULL_SCALE // 50 if quick else FULL_SCALE)
     p = plan(scale)
     say(f"synthetic graph: {p.organisations:,} organisations, {p.projects:,} projects, {p.procurements:,} procurements (seed {SEED})")
-    import ladybug
-
-    tmp = tempfile.mkdtemp(prefix="stakenet-bench-")
-    # The embedded database's buffer pool counts in this process's RSS; left at its default it
-    # grows towards most of the machine's memory during the load, so the benchmark caps it.
-    pool_gb = float(os.environ.get("STAKENET_BENCH_BUFFER_GB", "4"))
-    conn = ladybug.Connection(ladybug.Database(str(Path(tmp) / "bench.db"), buffer_pool_size=int(pool_gb * 1024**3)))
-    say(f"embedded database buffer pool capped at {pool_gb:g} GB (STAKENET_BENCH_BUFFER_GB)")
-    store = EmbeddedStore(conn)
-    store.ensure_schema()
+    mode = os.environ.get("STAKENET_BENCH_STORE", "embedded")
+    conn = None
     with PeakRSS() as mem:
         mem.mark("load")
         t0 = time.perf_counter()
-        store.load(iter_records(scale=scale, seed=SEED))
+        if mode == "embedded":
+            import ladybug
+
+            from graph.store.embedded import EmbeddedStore
+
+            tmp = tempfile.mkdtemp(prefix="stakenet-bench-")
+            # The embedded database's buffer pool counts in this process's RSS; left at its default
+            # it grows towards most of the machine's memory during the load, so the benchmark caps it.
+            pool_gb = float(os.environ.get("STAKENET_BENCH_BUFFER_GB", "4"))
+            conn = ladybug.Connection(ladybug.Database(str(Path(tmp) / "bench.db"), buffer_pool_size=int(pool_gb * 1024**3)))
+            say(f"embedded database buffer pool capped at {pool_gb:g} GB (STAKENET_BENCH_BUFFER_GB)")
+            store = EmbeddedStore(conn)
+            store.ensure_schema()
+            store.load(iter_records(scale=scale, seed=SEED))
+            reader = N._Reader(store)
+            what = "loaded into the embedded store"
+        else:
+            # STAKENET_BENCH_STORE=none: the same tables analyze reads from a store, built straight
+            # from the record stream (for sizes where loading a store is the bottleneck)
+            ben, aw = _tables_from_records(scale)
+            reader = N._Reader(None, ben, aw)
+            what = "tables built from the record stream (no store)"
         load_s = time.perf_counter() - t0
-        say(f"setup: loaded into the embedded store in {load_s:.0f} s (peak RSS {_gb(mem.peak('load'))})")
+        say(f"setup: {what} in {load_s:.0f} s (peak RSS {_gb(mem.peak('load'))})")
         mem.mark("analyze")
         rss_before = mem.sample()
 
@@ -163,12 +219,20 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
                 mem.mark("analyze " + msg.removesuffix(" ..."))
 
         t0 = time.perf_counter()
-        result = N.analyze(store, ("all",), seed=SEED, progress=progress)
+        if mode == "embedded":
+            result = N.analyze(store, ("all",), seed=SEED, progress=progress)
+        else:
+            result = N.AnalysisResult(SEED, {})
+            for name in N.NETWORKS:
+                progress(f"{name}: reading the projection ...")
+                t1 = time.perf_counter()
+                proj = reader.projection(name)
+                result.seconds[f"{name}: projection"] = time.perf_counter() - t1
+                result.networks[name] = N.analyze_projection(proj, seed=SEED, progress=progress)
         analyze_s = time.perf_counter() - t0
         analyze_peak = mem.peak("analyze")
         mem.mark("idle")
         rows = []
-        reader = N._Reader(store)
         for name, r in result.networks.items():
             proj = reader.projection(name)
             base, values = _igraph_metrics(proj, SEED, 5_000, 256, mem)
@@ -191,10 +255,12 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
                 ratio = ours / theirs if theirs and theirs == theirs and theirs > 0 else float("nan")
                 say(f"  {metric:<14}{ours:>12.2f}{theirs:>10.2f}{ratio:>8.2f}{_gb(peak):>11}")
                 rows.append((name, metric, ours, theirs, ratio, peak))
-    conn.close()
+    if conn is not None:
+        conn.close()
     ig_total = sum(r[3] for r in rows if r[3] == r[3])
-    say(f"\nwhole analyze (4 networks + write-back): {analyze_s:.1f} s, peak RSS {_gb(analyze_peak)} "
-        f"(RSS before {_gb(rss_before)}, includes the embedded database); igraph on the same graphs: {ig_total:.1f} s; "
+    scope = "4 networks + write-back" if mode == "embedded" else "4 networks from in-memory tables, no store read/write"
+    say(f"\nwhole analyze ({scope}): {analyze_s:.1f} s, peak RSS {_gb(analyze_peak)} "
+        f"(RSS before {_gb(rss_before)}, includes the tables or the embedded database); igraph on the same graphs: {ig_total:.1f} s; "
         f"ratio {analyze_s / ig_total:.2f}")
     say(f"goal: < {GOAL_SECONDS // 60} min and < {_gb(GOAL_BYTES)}: "
         f"{'met' if analyze_s < GOAL_SECONDS and analyze_peak < GOAL_BYTES else 'NOT met'} at {scale:,} organisations")

@@ -345,10 +345,10 @@ def stakeholder_projection(collab: Projection, market: Projection) -> Projection
 class _Reader:
     """Reads each base table from the store at most once for several projections."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, beneficiaries: Beneficiaries | None = None, awards: Awards | None = None) -> None:
         self.store = store
-        self._ben: Beneficiaries | None = None
-        self._aw: Awards | None = None
+        self._ben: Beneficiaries | None = beneficiaries
+        self._aw: Awards | None = awards
         self._proj: dict[str, Projection] = {}
 
     def projection(self, name: str) -> Projection:
