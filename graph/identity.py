@@ -335,15 +335,19 @@ class OrgResolver:
         valid = [c for c in candidates if self._valid.get(c, True)]
         return valid[0] if len(valid) == 1 else None
 
-    def resolve(self, name: str) -> tuple[str | None, str | None]:
-        """``(org_id, how)`` of a numbered organisation called ``name``, or ``(None, None)``."""
+    def resolve(self, name: str, *, stems: bool = True) -> tuple[str | None, str | None]:
+        """``(org_id, how)`` of a numbered organisation called ``name``, or ``(None, None)``.
+
+        ``stems=False`` matches exact normalised names only (no match with the legal form dropped).
+        """
         norm = normalize_name(name)
         if norm in REDACTED_NAMES or not norm:
             return None, None
         rename = self.renames.get(norm)
         if rename is not None:  # a known former name: the table is authoritative
             return rename.org_id, "rename"
-        for index, key in ((self._by_name, norm), (self._by_stem, name_stem(name))):
+        indexes = ((self._by_name, norm), (self._by_stem, name_stem(name))) if stems else ((self._by_name, norm),)
+        for index, key in indexes:
             candidates = index.get(key)
             if candidates:
                 picked = self._pick(candidates)

@@ -105,6 +105,7 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("size", doc="micro / small / medium / large"),
                 Prop("is_public", "BOOLEAN"),
                 Prop("quality", doc="data-quality flags, ';'-joined"),
+                Prop("eukg_item", doc="EU Knowledge Graph beneficiary item (Q...) this organisation was harvested as"),
                 SOURCE,
                 *METRIC_PROPS,
             ),

@@ -125,6 +125,16 @@ def expected_project(p: bf.Project) -> dict[str, Any]:
     }
 
 
+def expected_theme_id(theme_qid: str) -> str:
+    """The one theme id scheme (graph/themes.py), written out from the builder's codes."""
+    kind, code, _ = bf.THEMES[theme_qid]
+    if kind == "thematic_objective":
+        return f"TO{int(code):02d}"
+    if kind == "policy_objective":
+        return code if code.startswith("PO") else f"PO{int(code)}"
+    return f"IC:{int(code):03d}"
+
+
 def region_chain(region_qid: str) -> list[str]:
     chain = []
     q = region_qid
@@ -209,8 +219,8 @@ def test_harvest_equals_fixture_truth(server: SparqlServer, fixture_data: bf.Fix
     funded = {(r["s"], r["d"]) for r in snap["FUNDED_BY:Project->Fund"]}
     assert funded == {(f"EUKG:{p.qid}", bf.FUNDS[q][0]) for p in projects for q in p.funds}
     themes = {(r["s"], r["d"]) for r in snap["HAS_THEME:Project->Theme"]}
-    assert themes == {(f"EUKG:{p.qid}", f"{bf.THEMES[q][0]}:{bf.THEMES[q][1]}") for p in projects for q in p.themes} | {
-        (f"EUKG:{p.qid}", f"priority_axis:{q}") for p in projects for q in p.priority_axes
+    assert themes == {(f"EUKG:{p.qid}", expected_theme_id(q)) for p in projects for q in p.themes} | {
+        (f"EUKG:{p.qid}", f"PA:EUKG:{q}") for p in projects for q in p.priority_axes
     }
     located = {(r["s"], r["d"]) for r in snap["LOCATED_IN:Project->Region"]}
     assert located == {(f"EUKG:{p.qid}", bf.REGIONS[q][0]) for p in projects for q in p.regions}
@@ -243,10 +253,14 @@ def test_seed_record_field_by_field(server: SparqlServer, tmp_path: Path) -> Non
     assert seed["country"] == "SE"
     ben = store.query(
         "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.project_id = $id "
-        "RETURN o.org_id AS id, o.name AS name, o.country AS country",
+        "RETURN o.org_id AS id, o.name AS name, o.country AS country, o.aliases AS aliases, o.eukg_item AS item, "
+        "o.org_number AS number",
         {"id": "EUKG:Q2661002"},
     )
-    assert ben == [{"id": f"EUKG:{bf.SEED_BENEFICIARY}", "name": "Gävleborgs Läns Landsting", "country": "SE"}]
+    # The renames table knows the former county council as Region Gävleborg, 232100-0198: the
+    # beneficiary gets the key the Swedish loaders give it, and keeps its EU KG name and item.
+    assert ben == [{"id": "SE-ON:2321000198", "name": "Region Gävleborg", "country": "SE",
+                    "aliases": ["Gävleborgs Läns Landsting"], "item": bf.SEED_BENEFICIARY, "number": "2321000198"}]
     chain = store.query(
         "MATCH (p:Project)-[:LOCATED_IN]->(r3:Region)-[:PART_OF]->(r2:Region)-[:PART_OF]->(r1:Region)"
         "-[:PART_OF]->(c:Country) WHERE p.project_id = $id "

@@ -44,16 +44,19 @@ import re
 import socket
 import time
 import urllib.error
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from graph import __version__
-from graph.errors import SourceError
+from graph.errors import SchemaError, SourceError
+from graph.identity import Rename, load_renames, normalize_name, official_props
 from graph.records import Node, Record, Rel
+from graph.themes import theme_code, theme_id
 
 log = logging.getLogger(__name__)
 
@@ -728,10 +731,16 @@ def parse_reference(kind: str, items: Mapping[str, ItemFacts], warn: Callable[[s
             kinds = sorted({THEME_KIND_BY_CLASS[f.value] for f in facts.get("class", []) if f.value in THEME_KIND_BY_CLASS})
             if not kinds:
                 continue
-            the_code = code or qid(iri)
+            the_code: str | None
+            try:
+                # One id scheme for all sources (graph/themes.py): a harvested TO03 is Projektbanken's TO03.
+                the_id, the_code = theme_id(kinds[0], code or ""), theme_code(kinds[0], code or "")
+            except SchemaError as exc:
+                warn(f"EU KG {kinds[0]} {qid(iri)}: {exc}; kept under its item id")
+                the_id, the_code = f"EUKG-THEME:{qid(iri)}", code
             ref.nodes[iri] = Node(
                 "Theme",
-                {"theme_id": f"{kinds[0]}:{the_code}", "kind": kinds[0], "code": code, "name": name, "source": SOURCE},
+                {"theme_id": the_id, "kind": kinds[0], "code": the_code, "name": name, "source": SOURCE},
             )
         elif kind == "region":
             if code is None:
@@ -799,6 +808,40 @@ def _norm_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
+@cache
+def _renames_by_any_name() -> dict[str, Rename]:
+    """Former and current names (normalised) in graph/data/renames.csv -> their rename entry."""
+    out: dict[str, Rename] = {}
+    for r in load_renames():
+        out.setdefault(normalize_name(r.current_name), r)
+    for r in load_renames():
+        out[normalize_name(r.former_name)] = r
+    return out
+
+
+def renamed(country: str | None, names: Iterable[str | None]) -> Rename | None:
+    """The renames-table entry of a Swedish (or country-unknown) beneficiary called one of ``names``.
+
+    The table (graph/data/renames.csv) carries the organisation number, so the beneficiary gets
+    the key the Swedish loaders give it (``SE-ON:...``) whichever source is loaded first. Former
+    and current names both match, exactly after ``normalize_name``; other countries never do.
+
+    >>> renamed("SE", ["Gävleborgs Läns Landsting"]).org_id
+    'SE-ON:2321000198'
+    >>> renamed("DK", ["Gävleborgs Läns Landsting"]) is None, renamed("SE", ["Gävle kommun"]) is None
+    (True, True)
+    """
+    if country not in (None, "SE"):
+        return None
+    table = _renames_by_any_name()
+    for n in names:
+        if n:
+            hit = table.get(normalize_name(n))
+            if hit is not None:
+                return hit
+    return None
+
+
 @dataclass
 class ProjectPage:
     """One parsed page: nodes first, then the relationships among them and to reference items."""
@@ -808,6 +851,8 @@ class ProjectPage:
     refs: set[str]  # IRIs of reference items the relationships point at
     items: int  # items the page held
     last: str | None  # the page's last item IRI (the next page's keyset)
+    # beneficiary key as harvested (EUKG:Q... / EUKG-NAME:...) -> "rename" (given its SE-ON: key) or "eukg"
+    identity: dict[str, str] = field(default_factory=dict)
 
 
 def parse_project_page(
@@ -822,6 +867,7 @@ def parse_project_page(
     rels: list[Rel] = []
     refs: set[str] = set()
     orgs: dict[str, dict[str, Any]] = {}
+    identity: dict[str, str] = {}
     units = unit_currencies(items)
     for iri in sorted(items):
         facts = items[iri]
@@ -892,12 +938,12 @@ def parse_project_page(
                 axis_labels[f.ref].append(f)
         for axis in sorted({f.value for f in facts.get("priority_axis", [])}):
             label = pick_text(axis_labels.get(axis, []), languages)
-            theme_id = f"priority_axis:{qid(axis)}"
+            axis_id = theme_id("priority_axis", f"EUKG:{qid(axis)}")  # axes are programme-specific: scoped
             nodes.append(
-                Node("Theme", {"theme_id": theme_id, "kind": "priority_axis", "code": qid(axis),
+                Node("Theme", {"theme_id": axis_id, "kind": "priority_axis", "code": qid(axis),
                                "name": label.value if label else None, "source": SOURCE})
             )
-            rels.append(Rel("HAS_THEME", src, ("Theme", theme_id), {"source": SOURCE}))
+            rels.append(Rel("HAS_THEME", src, ("Theme", axis_id), {"source": SOURCE}))
         raw_names = sorted({f.value.strip() for f in facts.get("beneficiary_name", []) if f.value.strip()})
         beneficiaries = sorted({f.value for f in facts.get("beneficiary", [])})
         b_labels: dict[str, list[Fact]] = defaultdict(list)
@@ -914,9 +960,17 @@ def parse_project_page(
             aliases = [n for n in raw_names if len(beneficiaries) == 1 and name and _norm_name(n) != _norm_name(name)]
             b_country_iri = sorted(b_countries.get(b, set()))
             b_country = reference.countries.get(b_country_iri[0]) if b_country_iri else None
-            oid = f"EUKG:{qid(b)}"
-            slot = orgs.setdefault(oid, {"org_id": oid, "name": name, "aliases": aliases or None,
-                                         "country": b_country, "source": SOURCE})
+            key = f"EUKG:{qid(b)}"
+            rename = renamed(b_country, [name, *aliases])
+            identity[key] = "rename" if rename else "eukg"
+            if rename:  # the organisation-number key the Swedish loaders give it, whichever loads first
+                oid = rename.org_id
+                slot = orgs.setdefault(oid, {"org_id": oid, **official_props(oid), "eukg_item": qid(b), "source": SOURCE})
+                slot["aliases"] = sorted({*(slot.get("aliases") or ()), *(n for n in (name, *aliases) if n)})
+            else:
+                oid = key
+                slot = orgs.setdefault(oid, {"org_id": oid, "name": name, "aliases": aliases or None,
+                                             "country": b_country, "eukg_item": qid(b), "source": SOURCE})
             if b_country_iri and b_country:
                 refs.add(b_country_iri[0])
                 slot["_country_rel"] = b_country
@@ -924,8 +978,16 @@ def parse_project_page(
         if not beneficiaries:
             # Only the managing authority's raw name: a name key scoped by this source.
             for n in raw_names:
-                oid = f"EUKG-NAME:{_norm_name(n)}"
-                orgs.setdefault(oid, {"org_id": oid, "name": n, "source": SOURCE})
+                key = f"EUKG-NAME:{_norm_name(n)}"
+                rename = renamed(country, [n])
+                identity[key] = "rename" if rename else "eukg"
+                if rename:
+                    oid = rename.org_id
+                    slot = orgs.setdefault(oid, {"org_id": oid, **official_props(oid), "source": SOURCE})
+                    slot["aliases"] = sorted({*(slot.get("aliases") or ()), n})
+                else:
+                    oid = key
+                    orgs.setdefault(oid, {"org_id": oid, "name": n, "source": SOURCE})
                 rels.append(Rel("BENEFICIARY_OF", ("Organisation", oid), src, {"role": "beneficiary", "source": SOURCE}))
     for oid in sorted(orgs):
         props = dict(orgs[oid])
@@ -934,7 +996,7 @@ def parse_project_page(
         if country_code:
             rels.append(Rel("LOCATED_IN", ("Organisation", oid), ("Country", country_code), {"source": SOURCE}))
     last = max(items) if items else None
-    return ProjectPage(nodes, rels, refs, len(items), last)
+    return ProjectPage(nodes, rels, refs, len(items), last, identity)
 
 
 # -- the harvest --------------------------------------------------------------------------------
@@ -950,6 +1012,11 @@ class HarvestStats:
     page_seconds: list[float] = field(default_factory=list)  # per page: select + facts + parse
     select_seconds: list[float] = field(default_factory=list)  # per page: the keyset step alone
     warnings: dict[str, int] = field(default_factory=dict)  # warnings by kind (see Warnings)
+    # distinct harvested beneficiaries by how they were identified: "rename" (renames table, at
+    # parse time), "name" (folded after loading into a numbered organisation of that exact name;
+    # "rename" again if folded by the table) and "eukg" (left under their EU KG key)
+    beneficiaries: Counter[str] = field(default_factory=Counter)
+    identity: dict[str, str] = field(default_factory=dict, repr=False)  # harvested key -> how, as counted
 
     @property
     def elapsed(self) -> float:
@@ -971,6 +1038,19 @@ class HarvestStats:
             f"{self.elapsed:,.1f} s: {f.requests:,} requests, {f.retries:,} retries, "
             f"{f.cached_pages:,} answers from the cache"
             + (f"; {sum(self.warnings.values()):,} warnings of {len(self.warnings)} kinds (see stderr)" if self.warnings else "")
+            + "\n" + self.identity_line()
+        )
+
+    def identity_line(self) -> str:
+        """How the harvested beneficiaries were identified with organisations of other sources.
+
+        >>> HarvestStats(beneficiaries=Counter(rename=1, name=2, eukg=7)).identity_line()
+        'beneficiaries: 10 distinct; 1 by the renames table, 2 by exact name into numbered organisations, 7 left as EU KG keys'
+        """
+        b = self.beneficiaries
+        return (
+            f"beneficiaries: {sum(b.values()):,} distinct; {b['rename']:,} by the renames table, "
+            f"{b['name']:,} by exact name into numbered organisations, {b['eukg']:,} left as EU KG keys"
         )
 
 
@@ -1070,6 +1150,9 @@ def iter_records(
         result = fetch_page(endpoint, build_facts_query(iris), what + " (facts)",
                             retry=retry, cache=page_cache, stats=stats.fetch, rng=rng, sleep=sleep)
         page = parse_project_page(parse_rows(result, PROJECT_FACTS, iris, warn), reference, warn)
+        for key in sorted(page.identity.keys() - stats.identity.keys()):
+            stats.identity[key] = page.identity[key]
+            stats.beneficiaries[page.identity[key]] += 1
         records: list[Record] = []
         for iri in sorted(page.refs):
             _reference_records(iri, reference, emitted, records)
@@ -1108,6 +1191,15 @@ def harvest(
         retry=retry, stats=stats, progress=progress, seed=seed,
     )
     store.load(records, batch_size=batch_size)
+    # Fold beneficiaries left under EU KG keys into numbered organisations of the same exact name
+    # (and name-keyed organisations of other sources into numbered ones this harvest brought).
+    from graph.load import fold_name_keyed
+
+    for old, fold in fold_name_keyed(store, batch_size=batch_size).items():
+        if stats.identity.get(old) == "eukg":
+            stats.identity[old] = fold.how
+            stats.beneficiaries["eukg"] -= 1
+            stats.beneficiaries[fold.how] += 1
     filters = ";".join(f"{k}={v}" for k, v in (("country", country), ("nuts", nuts), ("limit", limit)) if v)
     store.load(
         [

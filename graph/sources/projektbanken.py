@@ -29,6 +29,7 @@ from graph.load import FileReport, check_encoding, text_encoding
 from graph.records import Node, Record, Rel
 from graph.sources.nuts import NUTS_VERSION, county_name, county_nuts3
 from graph.sources.upphandling import RowError, parse_amount, parse_date
+from graph.themes import theme_id
 
 SOURCE = "projektbanken"
 FUND = ("ERDF", "European Regional Development Fund")
@@ -188,19 +189,20 @@ def iter_records(
 
         axis = str(case.get("insatsområde") or "").strip()
         if axis:
-            theme_id = f"PA:{normalize_name(axis)}"
-            if ("Theme", theme_id) not in emitted:
-                emitted.add(("Theme", theme_id))
-                yield Node("Theme", {"theme_id": theme_id, "kind": "priority_axis", "name": axis, "source": SOURCE})
-            yield Rel("HAS_THEME", ("Project", project_id), ("Theme", theme_id), {"source": SOURCE})
+            axis_id = theme_id("priority_axis", normalize_name(axis))
+            if ("Theme", axis_id) not in emitted:
+                emitted.add(("Theme", axis_id))
+                yield Node("Theme", {"theme_id": axis_id, "kind": "priority_axis", "name": axis, "source": SOURCE})
+            yield Rel("HAS_THEME", ("Project", project_id), ("Theme", axis_id), {"source": SOURCE})
         objective = str(case.get("tematiskt_mål") or "").strip()
         if objective:
             code = thematic_objective(objective)
             if code is None:
                 report.flag("unknown thematic objectives (no theme)", objective)
             else:
-                if ("Theme", code) not in emitted:
-                    emitted.add(("Theme", code))
-                    yield Node("Theme", {"theme_id": code, "kind": "thematic_objective", "code": code,
+                objective_id = theme_id("thematic_objective", code)
+                if ("Theme", objective_id) not in emitted:
+                    emitted.add(("Theme", objective_id))
+                    yield Node("Theme", {"theme_id": objective_id, "kind": "thematic_objective", "code": code,
                                          "name": objective, "source": SOURCE})
-                yield Rel("HAS_THEME", ("Project", project_id), ("Theme", code), {"source": SOURCE})
+                yield Rel("HAS_THEME", ("Project", project_id), ("Theme", objective_id), {"source": SOURCE})

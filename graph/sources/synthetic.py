@@ -28,6 +28,7 @@ import numpy as np
 
 from graph.errors import StakenetError
 from graph.records import Node, Record, Rel
+from graph.themes import theme_id
 
 SOURCE = "synthetic"
 
@@ -111,6 +112,9 @@ CPV_GROUPS = (
     ("85", "Health and social work services"),
     ("90", "Sewage, refuse and cleaning services"),
 )
+# Theme ids from the one scheme all sources share (graph/themes.py).
+TO_THEME_IDS = tuple(theme_id("thematic_objective", code) for code, _ in THEMATIC_OBJECTIVES)
+CPV_THEME_IDS = tuple(theme_id("cpv_group", code) for code, _ in CPV_GROUPS)
 PROCEDURES = ("Öppet förfarande", "Förenklat förfarande", "Urvalsförfarande", "Direktupphandling", "Förhandlat förfarande")
 PROCEDURE_WEIGHTS = np.array([0.45, 0.35, 0.06, 0.09, 0.05])
 CONTRACT_TYPES = ("Ramavtal", "Kontrakt")
@@ -248,7 +252,7 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
                 },
             )
             yield Rel("BUYER_OF", ("Organisation", _org_id(int(buyer[j]), p)), ("Procurement", pid), {"source": SOURCE})
-            yield Rel("HAS_THEME", ("Procurement", pid), ("Theme", f"CPV:{CPV_GROUPS[cpv[j]][0]}"), {"source": SOURCE})
+            yield Rel("HAS_THEME", ("Procurement", pid), ("Theme", CPV_THEME_IDS[cpv[j]]), {"source": SOURCE})
             seen: set[tuple[int, int]] = set()
             for lot in range(1, int(lots[j]) + 1):
                 for _ in range(int(awards_per_lot[cursor])):
@@ -321,7 +325,7 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
                 )
             yield Rel("FUNDED_BY", ("Project", pid), ("Fund", FUNDS[fund[j]][0]), {"source": SOURCE})
             yield Rel("IN_PROGRAMME", ("Project", pid), ("Programme", _cci(int(programme[j]))), {"source": SOURCE})
-            yield Rel("HAS_THEME", ("Project", pid), ("Theme", THEMATIC_OBJECTIVES[theme[j]][0]), {"source": SOURCE})
+            yield Rel("HAS_THEME", ("Project", pid), ("Theme", TO_THEME_IDS[theme[j]]), {"source": SOURCE})
             yield Rel("LOCATED_IN", ("Project", pid), ("Region", COUNTIES[lead_county][0]), {"source": SOURCE})
 
 
@@ -367,10 +371,10 @@ def _fixed_nodes(p: Plan) -> Iterator[Record]:
         yield Node("Fund", {"code": code, "name": name, "source": SOURCE})
     for i in range(p.programmes):
         yield Node("Programme", {"cci": _cci(i), "name": f"Synthetic operational programme {i + 1}", "source": SOURCE})
-    for code, name in THEMATIC_OBJECTIVES:
-        yield Node("Theme", {"theme_id": code, "kind": "thematic_objective", "code": code, "name": name, "source": SOURCE})
-    for code, name in CPV_GROUPS:
-        yield Node("Theme", {"theme_id": f"CPV:{code}", "kind": "cpv_group", "code": code, "name": name, "source": SOURCE})
+    for (code, name), tid in zip(THEMATIC_OBJECTIVES, TO_THEME_IDS, strict=True):
+        yield Node("Theme", {"theme_id": tid, "kind": "thematic_objective", "code": code, "name": name, "source": SOURCE})
+    for (code, name), tid in zip(CPV_GROUPS, CPV_THEME_IDS, strict=True):
+        yield Node("Theme", {"theme_id": tid, "kind": "cpv_group", "code": code, "name": name, "source": SOURCE})
 
 
 def _organisation(i: int, p: Plan, county: int, size: int, legal: int) -> Iterator[Record]:

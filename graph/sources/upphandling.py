@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from graph import themes
 from graph.identity import (
     OrgNumber,
     OrgResolver,
@@ -278,7 +279,7 @@ def iter_records(
             cpv = row[CPV_MAIN].partition(" ")[0] or None
             theme_id = None
             if cpv and cpv[:2].isdigit():
-                theme_id = f"CPV:{cpv[:2]}"
+                theme_id = themes.theme_id("cpv_group", cpv[:2])
                 if ("Theme", theme_id) not in emitted:
                     emitted.add(("Theme", theme_id))
                     yield Node("Theme", {
