@@ -107,12 +107,12 @@ def _neo4j_store() -> Iterator[Any]:
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             store = Neo4jStore(driver)
-            store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+            store.clear()
             store.ensure_schema()
             try:
                 yield store
             finally:
-                store.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+                store.clear()
     finally:
         driver.close()
 
@@ -156,7 +156,7 @@ def run(quick: bool = False) -> None:
             return
         first, total = _load_all(neo)
         again, total_again = _load_all(neo)
-        neo.query("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        neo.clear()
         small = list(itertools.islice(sample, len(sample) // 2 if quick else len(sample)))
         rate = _naive_rate(lambda c, p: neo.query(c, p), small)
         _print_store("neo4j", first, total, again, total_again, rate, records)
