@@ -84,8 +84,10 @@ def _merge_into(old: dict[str, Any], new: Mapping[str, Any]) -> None:
     for k, v in new.items():
         if v is None:
             continue
-        if k == "source" and old.get("source") and v not in old["source"].split(";"):
-            old["source"] = old["source"] + ";" + v
+        if k == "source" and old.get("source"):
+            # a source already listed leaves the list as it is (replacing it lost the others)
+            parts = old["source"].split(";")
+            old["source"] = ";".join([*parts, *(s for s in dict.fromkeys(v.split(";")) if s not in parts)])
         elif k == "aliases" and old.get("aliases"):
             old["aliases"] = list(dict.fromkeys([*old["aliases"], *v]))
         else:
