@@ -187,6 +187,7 @@ def test_region_gavleborg_indicators_equal_the_csv(real, shared_data):
     assert 0 < ind.buyers_located.with_data < ind.buyers_located.total
 
 
+@pytest.mark.neo4j
 def test_same_numbers_in_neo4j(real, shared_data, neo4j_store):
     _, embedded = real
     load_real(neo4j_store, shared_data)
