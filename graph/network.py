@@ -282,34 +282,49 @@ def buyers_projection(aw: Awards, *, max_edges: int = 2_000_000, block: int = 2_
     inc = sp.csr_array((np.ones(len(bi)), (bi, si)), shape=(nb, len(suppliers)))
     inc.sum_duplicates()
     inc.data[:] = 1.0
-    incT = sp.csr_array(inc.T)
+    # one pass over row blocks, upper triangle only (block rows x buyers from the block on);
+    # pairs below the running threshold are dropped as soon as the kept ones exceed max_edges
+    hist = np.zeros(2, dtype=np.int64)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    kept, t = 0, 1
 
-    def blocks() -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        for start in range(0, nb, block):
-            prod = sp.triu(sp.csr_array(inc[start : start + block] @ incT), k=1 + start, format="coo")
-            yield prod.row + start, prod.col, prod.data
+    def threshold() -> int:
+        at_least = np.cumsum(hist[::-1])[::-1]  # at_least[t] = pairs sharing >= t suppliers
+        t = 1
+        while t < len(at_least) and at_least[t] > max_edges:
+            t += 1
+        return t
 
-    # pass 1: how many pairs share at least t suppliers, for each t
-    hist = np.zeros(1, dtype=np.int64)
-    for _, _, data in blocks():
-        h = np.bincount(data.astype(np.int64))
+    for start in range(0, nb, block):
+        prod = sp.csr_array(inc[start : start + block] @ sp.csr_array(inc[start:]).T).tocoo()
+        r, c, v = prod.row + start, prod.col + start, prod.data
+        upper = c > r
+        r, c, v = r[upper], c[upper], v[upper].astype(np.int64)
+        h = np.bincount(v)
         if len(h) > len(hist):
             hist = np.pad(hist, (0, len(h) - len(hist)))
         hist[: len(h)] += h
-    at_least = np.cumsum(hist[::-1])[::-1]  # at_least[t] = pairs with shared >= t
-    t = 1
-    while t < len(at_least) and at_least[t] > max_edges:
-        t += 1
-    rows, cols, vals = [], [], []
-    for r, c, d in blocks():
-        keep = d >= t
+        keep = v >= t
         rows.append(r[keep])
         cols.append(c[keep])
-        vals.append(d[keep])
+        vals.append(v[keep])
+        kept += int(keep.sum())
+        if kept > max_edges:
+            t = threshold()
+            keeps = [x >= t for x in vals]
+            rows = [x[k] for x, k in zip(rows, keeps)]
+            cols = [x[k] for x, k in zip(cols, keeps)]
+            vals = [x[k] for x, k in zip(vals, keeps)]
+            kept = sum(len(x) for x in vals)
+    t = max(t, threshold())
     if rows:
-        shared = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nb, nb))
+        rr, cc, vv = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        keep = vv >= t
+        shared = sp.csr_array((vv[keep].astype(float), (rr[keep], cc[keep])), shape=(nb, nb))
     else:
-        shared = sp.csr_array((nb, nb))
+        shared = sp.csr_array((nb, nb), dtype=float)
     return Projection(
         "buyers", buyers, {"weight": shared, "suppliers": shared}, graph_attrs={"self_loops": 0, "min_shared": t}
     )

@@ -97,6 +97,25 @@ def test_buyers_threshold_keeps_the_network_sparse(world):
     assert proj.matrices["weight"].nnz == 0
 
 
+@pytest.mark.parametrize("max_edges", [10**9, 300, 40])
+def test_buyers_projection_equals_a_dense_computation(max_edges):
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    buyers = [f"b{i:03d}" for i in rng.integers(0, 60, 900)]
+    suppliers = [f"s{int(i):03d}" for i in rng.zipf(1.6, 900) % 200]
+    aw = N.Awards(buyers, ["p"] * 900, suppliers, np.full(900, np.nan), [None] * 900)
+    proj = N.buyers_projection(aw, max_edges=max_edges, block=7)
+    names = sorted(set(buyers))
+    B = np.zeros((len(names), 200))
+    for b, s in zip(buyers, suppliers):
+        B[names.index(b), int(s[1:])] = 1
+    shared = np.triu(B @ B.T, k=1)
+    t = proj.graph_attrs["min_shared"]
+    assert (shared >= t).sum() <= max_edges and (t == 1 or (shared >= t - 1).sum() > max_edges)
+    assert np.array_equal(proj.matrices["weight"].toarray(), np.where(shared >= t, shared, 0))
+
+
 def test_pagerank_known_answer():
     # path a-b-c, hand-solved: x_a = 0.05 + 0.425 x_b, x_b = 0.05 + 1.7 x_a
     G = nx.Graph([("a", "b"), ("b", "c")])
