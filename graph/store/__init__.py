@@ -25,6 +25,9 @@ class LoadStats:
     rels_updated: int = 0
     records: int = 0
     batches: int = 0
+    # Seconds spent inside the bulk statements that create relationships (the embedded store's
+    # COPY FROM): what the bulk path itself costs, apart from preparing the records in Python.
+    rel_copy_seconds: float = 0.0
 
     def add(self, other: LoadStats) -> None:
         for name in self.__dataclass_fields__:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -123,6 +124,7 @@ class EmbeddedStore:
 
     def __init__(self, conn: ladybug.Connection) -> None:
         self.conn = conn
+        self._rel_copy_seconds = 0.0
 
     def _all(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
         """Every row of one statement, as lists (internal queries; errors propagate as they are)."""
@@ -236,6 +238,7 @@ class EmbeddedStore:
 
     def _load_batch_unguarded(self, batch: Sequence[Record], number: int) -> LoadStats:
         stats = LoadStats(records=len(batch), batches=1)
+        self._rel_copy_seconds = 0.0
         nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
         # Each shape of record (label or type, endpoints, property names) is validated in full
@@ -285,6 +288,7 @@ class EmbeddedStore:
                 stats.rels_created += created
                 stats.rels_updated += updated
             self.conn.execute("COMMIT")
+            stats.rel_copy_seconds = self._rel_copy_seconds
         except SchemaError as exc:
             self.conn.execute("ROLLBACK")
             for record in batch:  # name the first record at fault
@@ -377,7 +381,9 @@ class EmbeddedStore:
             rows = [{"from": i[0], "to": i[1], **p} for i, p in new]
             table = _arrow_table([("from", "STRING"), ("to", "STRING"), *columns], rows)
             options = f" (from='{src_label}', to='{dst_label}')" if len(rt.pairs) > 1 else ""
+            t0 = time.perf_counter()
             self.conn.execute(f"COPY {rt.type}({', '.join(n for n, _ in columns)}) FROM $tbl{options}", {"tbl": table})
+            self._rel_copy_seconds += time.perf_counter() - t0
         changed = _changed_rows(existing, by_ident)
         if changed:
             rows = []
