@@ -1207,7 +1207,7 @@ def _region_blocks(r: Mapping[str, Any]) -> list[Any]:
         blocks.append(_Table(["organisation", "projects", "by fund", "granted"],
                              [[_org_cell(b), _fmt_num(b["projects"]), _fmt_counts(b["projects_by_fund"]), _fmt_amounts(b["granted"])] for b in r["top_beneficiaries"]]))
     if r["county_indicators"]:
-        blocks.append("The county's buyers pooled (buyers placed in this county by address or by their projects):")
+        blocks.append("The county's buyers pooled (buyers placed in this county by their own location (procurement buyers: placed by name at load) or by their projects):")
         blocks.extend(_buyer_blocks([r["county_indicators"]], "county"))
     if r["top_buyers"]:
         blocks.append("Buyers in the region's network (located here, or beneficiaries of its projects):")
