@@ -290,14 +290,31 @@ class EmbeddedStore:
             self.conn.execute("COMMIT")
             stats.rel_copy_seconds = self._rel_copy_seconds
         except SchemaError as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             for record in batch:  # name the first record at fault
                 self._validate(record, number)
             raise StoreError(f"batch {number}: {exc}") from exc
+        except RuntimeError as exc:
+            self._rollback()
+            hint = ""
+            if "allocate memory" in str(exc) or "Buffer manager" in str(exc):
+                hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
+            raise StoreError(f"batch {number} was not written (earlier batches were): {exc}.{hint} Rerun the load to complete it.") from exc
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         return stats
+
+    def _rollback(self) -> None:
+        """Roll back the batch's transaction, if the engine has not already ended it.
+
+        After some failures (out of memory) LadybugDB has already aborted the transaction, and
+        its ROLLBACK error would hide the error that matters.
+        """
+        try:
+            self.conn.execute("ROLLBACK")
+        except RuntimeError:
+            pass
 
     @staticmethod
     def _validate(record: Record, number: int) -> None:
