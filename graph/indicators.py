@@ -13,6 +13,8 @@ Definitions (every share is a fraction in [0, 1]; ``None`` where the indicator h
   small or medium suppliers, among awards whose supplier size is known.
 - ``env_share``, ``social_share``, ``innovation_share``, ``coordinated_share``: share of the buyer's
   procurements flagged so, among procurements where the flag is known (empty = unknown).
+  ``flag_true`` counts the procurements flagged so: over ``procurements`` it is the share flagged,
+  a lower bound where a source marks only the flagged ones (the Swedish statistics do).
 
 Every indicator set carries its ``coverage``: for each indicator, how many entities had the data,
 how many lacked it, and for how many it does not apply (e.g. a buyer with no awards has no HHI),
@@ -118,6 +120,10 @@ class MarketIndicators:
     innovation_share: float | None = None
     coordinated_share: float | None = None
     flag_known: dict[str, int] = field(default_factory=dict)
+    # Procurements flagged True. The Swedish statistics mark sustainability and innovation only
+    # when present (empty = not reported, never False), so the share among known flags is 100%
+    # whenever any is known; flagged / procurements is the informative (lower-bound) share.
+    flag_true: dict[str, int] = field(default_factory=dict)
 
 
 INDICATOR_FIELDS = (
@@ -175,6 +181,7 @@ def market_indicators(
     for flag in FLAGS:
         known = [f[flag] for f in procurement_flags.values() if f.get(flag) is not None]
         out.flag_known[flag] = len(known)
+        out.flag_true[flag] = sum(bool(x) for x in known)
         setattr(out, FLAG_SHARES[flag], _share(sum(bool(x) for x in known), len(known)))
     return out
 

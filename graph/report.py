@@ -457,6 +457,7 @@ def buyer_row(m: MarketIndicators, names: Mapping[str, str | None]) -> dict[str,
                         ("coordinated", "coordinated")):
         row[f"{short}_share"] = _r6(getattr(m, FLAG_SHARES[flag]))
         row[f"{short}_known"] = int(m.flag_known.get(flag, 0))
+        row[f"{short}_flagged"] = int(m.flag_true.get(flag, 0))
     row["signals"] = _signals(row)
     return row
 
@@ -1171,22 +1172,34 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
         return ["No procurements in the graph."]
     blocks: list[Any] = [
         _Table(
-            [label, "awards", "suppliers", "HHI", "top supplier (share)", "SME share (n)", "env. sust. (n)", "social (n)", "innovation (n)"],
+            [label, "awards", "suppliers", "HHI", "top supplier (share)", "SME share (n)", "env. sust. flagged",
+             "social flagged", "innovation flagged"],
             [
                 [_org_cell(r), _fmt_num(r["awards"]), _fmt_num(r["distinct_suppliers"]), _fmt_num(r["hhi"]),
                  f"{r['top_supplier']['name']} ({_fmt_share(r['top_supplier_share'])})" if r["top_supplier"] else "n/a",
                  f"{_fmt_share(r['sme_share'])} ({r['size_known_awards']:,})",
-                 f"{_fmt_share(r['env_share'])} ({r['env_known']:,})", f"{_fmt_share(r['social_share'])} ({r['social_known']:,})",
-                 f"{_fmt_share(r['innovation_share'])} ({r['innovation_known']:,})"]
+                 *(_flagged_cell(r, short) for short in ("env", "social", "innovation"))]
                 for r in buyers
             ],
         )
     ]
+    blocks.append(
+        "Flagged columns: procurements flagged environmentally sustainable, socially sustainable or innovation "
+        "procurement, of all the buyer's procurements. The Swedish statistics mark only flagged procurements "
+        "(an empty flag means not reported, not 'no'), so these shares are lower bounds; the JSON also gives "
+        "the share among procurements whose flag was reported either way (`*_share`, `*_known`)."
+    )
     signals = [f"{r['name']}: {s}" for r in buyers for s in r["signals"]]
     if signals:
         blocks.append("Indicators worth a closer look:")
         blocks.append(signals)
     return blocks
+
+
+def _flagged_cell(row: Mapping[str, Any], short: str) -> str:
+    """'12.0% (89 of 730)': procurements flagged so, of all the buyer's procurements."""
+    flagged, total = row[f"{short}_flagged"], row["procurements"]
+    return f"{_fmt_share(flagged / total if total else None)} ({flagged:,} of {total:,})"
 
 
 def _regions_text(regions: Sequence[Mapping[str, Any]]) -> str:
