@@ -14,7 +14,7 @@ what the first one knew.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,4 +106,20 @@ def validate(record: Record) -> None:
         raise SchemaError(f"not a record: {record!r}")
 
 
-__all__ = ["Node", "Rel", "Record", "validate", "REL_TYPES"]
+def batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """``records`` in lists of ``size`` (the last one shorter), consumed lazily.
+
+    >>> [len(b) for b in batches([Node("Fund", {"code": str(i)}) for i in range(5)], 2)]
+    [2, 2, 1]
+    """
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["Node", "Rel", "Record", "batches", "validate", "REL_TYPES"]

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, Rel, validate
+from graph.records import Node, Record, Rel, batches, validate
 from graph.store import Counts, LoadStats
 
 DEFAULT_BATCH_SIZE = 200_000
@@ -208,18 +208,7 @@ class EmbeddedStore:
         if batch_size < 1:
             raise StoreError("batch size must be at least 1")
         stats = LoadStats()
-        batch: list[Record] = []
-        number = 0
-        for record in records:
-            batch.append(record)
-            if len(batch) >= batch_size:
-                number += 1
-                stats.add(self._load_batch(batch, number))
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
-            number += 1
+        for number, batch in enumerate(batches(records, batch_size), start=1):
             stats.add(self._load_batch(batch, number))
             if progress:
                 progress(len(batch))

@@ -33,7 +33,7 @@ from neo4j.exceptions import (
 
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, validate
+from graph.records import Node, Record, batches, validate
 from graph.store import Counts, LoadStats
 from graph.store.embedded import _merge_into
 
@@ -308,16 +308,7 @@ class Neo4jStore:
                 finish()
                 pending = (pool.submit(self._write_batch, statements, number, len(batch)), len(batch))
 
-            batch: list[Record] = []
-            number = 0
-            for record in records:
-                batch.append(record)
-                if len(batch) >= size:
-                    number += 1
-                    submit(batch, number)
-                    batch = []
-            if batch:
-                number += 1
+            for number, batch in enumerate(batches(records, size), start=1):
                 submit(batch, number)
             finish()
         return stats
