@@ -13,27 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import synthetic_records
 from graph.model import NODE_TYPES
 from graph.records import Node, Record, Rel
-from graph.sources.synthetic import iter_records
 from graph.store.embedded import EmbeddedStore, open_database
 
 # Synthetic records carry ~0.8 relationships per record; scale = organisations.
 SIZES = {10_000: 600, 100_000: 5_100, 1_000_000: 51_000}
 QUICK_SIZES = {10_000: 600, 100_000: 5_100}
 NAIVE_SAMPLE = 3_000
-
-
-def _records_for(rels: int, scale: int) -> list[Record]:
-    out: list[Record] = []
-    n_rels = 0
-    for r in iter_records(scale=scale, seed=1):
-        if isinstance(r, Rel):
-            if n_rels >= rels:
-                continue
-            n_rels += 1
-        out.append(r)
-    return out
 
 
 def _naive_load(store: EmbeddedStore, records: list[Record]) -> None:
@@ -62,7 +50,7 @@ def run(quick: bool = False) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         for target, scale in sizes.items():
-            records = _records_for(target, scale)
+            records = synthetic_records(target, scale)
             rels = sum(1 for r in records if isinstance(r, Rel))
             store = EmbeddedStore(open_database(Path(tmp) / f"bench-{target}.db"))
             store.ensure_schema()

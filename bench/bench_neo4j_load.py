@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.common import synthetic_records
 from graph.errors import StoreError
 from graph.model import NODE_TYPES, REL_TYPES
 from graph.records import Node, Record, Rel
-from graph.sources.synthetic import iter_records
 from graph.store.neo4j import Neo4jStore, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,20 +82,6 @@ def _driver(uri: str):  # type: ignore[no-untyped-def]
         return connect(uri)
 
 
-def _records_for(rels: int, scale: int) -> list[Record]:
-    out: list[Record] = []
-    n = 0
-    for r in iter_records(scale=scale, seed=1):
-        if isinstance(r, Rel):
-            if n >= rels:
-                continue
-            n += 1
-        out.append(r)
-    if n < rels:
-        raise ValueError(f"scale {scale} yields only {n} relationships, fewer than {rels}")
-    return out
-
-
 def _clear(store: Neo4jStore) -> None:
     store.clear()
     store.ensure_schema()
@@ -137,13 +123,13 @@ def run(quick: bool = False) -> None:
         with _exclusive(uri):
             # Warm-up, untimed: a fresh JVM compiles Neo4j's hot paths and plans each statement
             # during its first loads (3-5x slower); both loaders are then measured warm.
-            warmup = _records_for(WARMUP_RELS, WARMUP_SCALE)
+            warmup = synthetic_records(WARMUP_RELS, WARMUP_SCALE)
             _clear(store)
             store.load(warmup)
             _clear(store)
             _naive(store, warmup)
             for target, scale in sizes.items():
-                records = _records_for(target, scale)
+                records = synthetic_records(target, scale)
                 _clear(store)
                 cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
                 stats = store.load(records)

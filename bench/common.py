@@ -1,0 +1,21 @@
+"""Helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+from graph.records import Record, Rel
+from graph.sources.synthetic import iter_records
+
+
+def synthetic_records(rels: int, scale: int, seed: int = 1) -> list[Record]:
+    """The synthetic network at ``scale``, cut to its first ``rels`` relationships (all nodes kept)."""
+    out: list[Record] = []
+    n = 0
+    for r in iter_records(scale=scale, seed=seed):
+        if isinstance(r, Rel):
+            if n >= rels:
+                continue
+            n += 1
+        out.append(r)
+    if n < rels:
+        raise ValueError(f"scale {scale} yields only {n} relationships, fewer than {rels}")
+    return out
