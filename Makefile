@@ -1,26 +1,34 @@
 # stakenet developer commands. `make demo` and `make test` work on a fresh machine: they create
-# .venv, install stakenet with its dev extras, and (for tests) the browser and the Neo4j test server.
+# .venv and install stakenet (tests add its dev extras, Chromium and the Neo4j test server).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 NEO4J_PORT ?= 7687
 export NEO4J_TEST_URI ?= bolt://127.0.0.1:$(NEO4J_PORT)
 
-.PHONY: install demo test lint pytest bench browser neo4j neo4j-stop clean
+.PHONY: install install-dev demo test lint pytest bench browser neo4j neo4j-stop clean
 
+# The demo needs only stakenet itself; tests, lint and benchmarks add the dev extra.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
 install: $(STAMP)
 
+install-dev: $(DEV_STAMP)
+
 demo: install
 	$(BIN)/stakenet demo --out out
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check graph viz tests bench
 	$(BIN)/mypy graph viz
 
@@ -28,14 +36,14 @@ lint: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-pytest: install
+pytest: install-dev
 	$(BIN)/pytest
 
-test: install browser lint
+test: install-dev browser lint
 	$(MAKE) neo4j
 	$(BIN)/pytest; rc=$$?; $(MAKE) neo4j-stop; exit $$rc
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
 # A real Neo4j 5.26 (tests/neo4j, neo4j-harness) on bolt://127.0.0.1:$(NEO4J_PORT), no auth; idempotent.
