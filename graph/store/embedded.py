@@ -37,6 +37,19 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+class _OwningConnection(ladybug.Connection):
+    """A connection that owns its database: closing it closes the database file too.
+
+    Otherwise the Database object outlives ``close()`` until the garbage collector finds it; a
+    second Database opened on the same file in the meantime (the CLI run twice in one process)
+    then has its write-ahead log rotated away under it by the first one's late teardown.
+    """
+
+    def close(self) -> None:
+        super().close()
+        self.database.close()
+
+
 def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> ladybug.Connection:
     """Open (or create) the database file at ``path`` and return a connection.
 
@@ -65,7 +78,7 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> l
             )
     try:
         db = ladybug.Database(str(p), read_only=read_only)
-        return ladybug.Connection(db)
+        return _OwningConnection(db)
     except RuntimeError as exc:
         raise StoreError(f"cannot open the embedded database at {p}: {exc}. Is it another program's file?") from exc
 
