@@ -277,15 +277,16 @@ class EmbeddedStore:
                 else:
                     by_ident[ident] = {k: v for k, v in record.props.items() if v is not None}
                 by_ident[ident].update(zip(rt.key, key_values))
+        fresh: dict[str, set[str]] = {}
         self.conn.execute("BEGIN TRANSACTION")
         try:
             for label, by_key in nodes.items():
-                created, updated = self._upsert_nodes(NODE_TYPES[label], by_key)
-                stats.nodes_created += created
-                stats.nodes_updated += updated
+                fresh[label] = self._upsert_nodes(NODE_TYPES[label], by_key)
+                stats.nodes_created += len(fresh[label])
+                stats.nodes_updated += len(by_key) - len(fresh[label])
             for (type_, src_label, dst_label), by_ident in rels.items():
                 created, updated = self._upsert_rels(
-                    REL_TYPES[type_], src_label, dst_label, by_ident, number, nodes
+                    REL_TYPES[type_], src_label, dst_label, by_ident, number, nodes, fresh
                 )
                 stats.rels_created += created
                 stats.rels_updated += updated
@@ -329,7 +330,8 @@ class EmbeddedStore:
         probe = pa.table({"k": pa.array(keys, type=pa.string())})
         return set(self._columns_of(f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"probe": probe})[0])
 
-    def _upsert_nodes(self, nt: NodeType, by_key: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    def _upsert_nodes(self, nt: NodeType, by_key: dict[str, dict[str, Any]]) -> set[str]:
+        """Create or update ``by_key``'s nodes; return the keys that were created."""
         for k, props in by_key.items():
             props[nt.key] = k
         names = list(nt.prop_names)
@@ -354,7 +356,7 @@ class EmbeddedStore:
                 f"LOAD FROM $tbl MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}",
                 {"tbl": _arrow_table(cols_, changed)},
             )
-        return len(new_rows), len(by_key) - len(new_rows)
+        return {row[nt.key] for row in new_rows}
 
     def _upsert_rels(
         self,
@@ -364,6 +366,7 @@ class EmbeddedStore:
         by_ident: dict[tuple[Any, ...], dict[str, Any]],
         number: int,
         batch_nodes: Mapping[str, Mapping[str, Any]],
+        fresh: Mapping[str, set[str]],
     ) -> tuple[int, int]:
         src_nt, dst_nt = NODE_TYPES[src_label], NODE_TYPES[dst_label]
         for end_label, end_nt, pos in ((src_label, src_nt, 0), (dst_label, dst_nt, 1)):
@@ -381,19 +384,25 @@ class EmbeddedStore:
                 )
         key_cols = list(rt.key)
         value_cols = [p for p in rt.prop_names if p not in key_cols]
-        probe_cols = {"s": [i[0] for i in by_ident], "d": [i[1] for i in by_ident]}
-        for n, k in enumerate(key_cols):
-            probe_cols[k] = [i[2 + n] for i in by_ident]
-        probe = pa.table({c: pa.array(v, type=pa.string()) for c, v in probe_cols.items()})
         where = "".join(f" AND e.{k} = {k}" for k in key_cols)
-        found_cols = self._columns_of(
-            f"LOAD FROM $probe MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
-            f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} "
-            f"RETURN s, d{''.join(', ' + k for k in key_cols)}{''.join(', e.' + p for p in value_cols)}",
-            {"probe": probe},
-        )
-        width = 2 + len(key_cols)
-        existing = {row[:width]: dict(zip(value_cols, row[width:])) for row in zip(*found_cols)}
+        # A relationship with an endpoint created in this batch cannot exist yet: probe the rest only
+        # (on a fresh load that is almost nothing, and the probe's join is the costly part).
+        new_src, new_dst = fresh.get(src_label, set()), fresh.get(dst_label, set())
+        maybe = [i for i in by_ident if i[0] not in new_src and i[1] not in new_dst]
+        existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+        if maybe:
+            probe_cols = {"s": [i[0] for i in maybe], "d": [i[1] for i in maybe]}
+            for n, k in enumerate(key_cols):
+                probe_cols[k] = [i[2 + n] for i in maybe]
+            probe = pa.table({c: pa.array(v, type=pa.string()) for c, v in probe_cols.items()})
+            found_cols = self._columns_of(
+                f"LOAD FROM $probe MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
+                f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} "
+                f"RETURN s, d{''.join(', ' + k for k in key_cols)}{''.join(', e.' + p for p in value_cols)}",
+                {"probe": probe},
+            )
+            width = 2 + len(key_cols)
+            existing = {row[:width]: dict(zip(value_cols, row[width:])) for row in zip(*found_cols)}
         new = [(i, p) for i, p in by_ident.items() if i not in existing]
         columns = [(p.name, p.type) for p in rt.props]
         if new:
