@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -126,6 +127,24 @@ def _changed_rows(existing: Mapping[Any, dict[str, Any]], incoming: Mapping[Any,
     return out
 
 
+@contextmanager
+def _as_parquet(data: pa.Table) -> Iterator[str]:
+    """A temporary Parquet file holding ``data``, as a quoted Cypher string literal.
+
+    LadybugDB 0.22 can scan an Arrow table directly (``LOAD FROM $tbl``, ``COPY ... FROM $tbl``),
+    but every such scan keeps buffer-pool memory that is never given back, so a long load ran out
+    of memory after a few million records; scanning the same rows from Parquet does not (measured:
+    6M nodes copied in a 128 MB pool). Every bulk scan in this store goes through here.
+    """
+    fd, path = tempfile.mkstemp(suffix=".parquet", prefix="stakenet-scan-")
+    os.close(fd)
+    try:
+        pq.write_table(data, path)
+        yield "'" + path.replace("'", "''") + "'"
+    finally:
+        os.unlink(path)
+
+
 class EmbeddedStore:
     """The stakenet graph in a LadybugDB database, handed an open connection.
 
@@ -144,22 +163,9 @@ class EmbeddedStore:
         self._rel_copy_seconds = 0.0
 
     def _copy(self, table: str, columns: Sequence[str], data: pa.Table, options: str = "") -> None:
-        """``COPY table(columns)`` from ``data`` through a temporary Parquet file.
-
-        LadybugDB 0.22 can scan an Arrow table directly, but every such scan keeps buffer-pool
-        memory that is never given back, so a long load ran out of memory after a few million
-        records; copying the same rows from Parquet does not (measured: 6M nodes in a 128 MB pool).
-        """
-        fd, path = tempfile.mkstemp(suffix=".parquet", prefix="stakenet-copy-")
-        os.close(fd)
-        try:
-            pq.write_table(data, path)
-            quoted = path.replace("'", "''")
-            self.conn.execute(
-                f"COPY {table}({', '.join(columns)}) FROM '{quoted}'" + (f" ({options})" if options else "")
-            )
-        finally:
-            os.unlink(path)
+        """``COPY table(columns)`` from ``data`` (through a temporary Parquet file, see _as_parquet)."""
+        with _as_parquet(data) as src:
+            self.conn.execute(f"COPY {table}({', '.join(columns)}) FROM {src}" + (f" ({options})" if options else ""))
 
     def _all(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
         """Every row of one statement, as lists (internal queries; errors propagate as they are)."""
@@ -371,10 +377,8 @@ class EmbeddedStore:
             present = {name for row in changed for name in row}
             cols_ = [(n, t) for n, t in columns if n in present]
             sets = ", ".join(f"n.{n} = {n}" for n, _ in cols_ if n != nt.key)
-            self.conn.execute(
-                f"LOAD FROM $tbl MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}",
-                {"tbl": _arrow_table(cols_, changed)},
-            )
+            with _as_parquet(_arrow_table(cols_, changed)) as src:
+                self.conn.execute(f"LOAD FROM {src} MATCH (n:{nt.label}) WHERE n.{nt.key} = {nt.key} SET {sets}")
         return {row[nt.key] for row in new_rows}
 
     def _upsert_rels(
@@ -444,11 +448,11 @@ class EmbeddedStore:
             cols = [(n, t) for n, t in columns if n not in key_cols]
             table = _arrow_table([("s", "STRING"), ("d", "STRING"), *[(k, "STRING") for k in key_cols], *cols], rows)
             sets = ", ".join(f"e.{n} = {n}" for n, _ in cols)
-            self.conn.execute(
-                f"LOAD FROM $tbl MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
-                f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} SET {sets}",
-                {"tbl": table},
-            )
+            with _as_parquet(table) as src:
+                self.conn.execute(
+                    f"LOAD FROM {src} MATCH (a:{src_label})-[e:{rt.type}]->(b:{dst_label}) "
+                    f"WHERE a.{src_nt.key} = s AND b.{dst_nt.key} = d{where} SET {sets}"
+                )
         return len(new), len(by_ident) - len(new)
 
     # -- reading and writing back ----------------------------------------------------------
@@ -489,9 +493,8 @@ class EmbeddedStore:
         cols = [(nt.key, "STRING")] + [(n, nt.prop(n).type) for n in names]
         table = _arrow_table(cols, rows)
         sets = ", ".join(f"n.{n} = {n}" for n in names)
-        res = self._execute(
-            f"LOAD FROM $tbl MATCH (n:{label}) WHERE n.{nt.key} = {nt.key} SET {sets} RETURN count(*)", {"tbl": table}
-        )
+        with _as_parquet(table) as src:
+            res = self._execute(f"LOAD FROM {src} MATCH (n:{label}) WHERE n.{nt.key} = {nt.key} SET {sets} RETURN count(*)", None)
         return int(res.get_all()[0][0])
 
     def counts(self) -> Counts:
