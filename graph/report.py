@@ -1199,7 +1199,7 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
 def _flagged_cell(row: Mapping[str, Any], short: str) -> str:
     """'12.0% (89 of 730)': procurements flagged so, of all the buyer's procurements."""
     flagged, total = row[f"{short}_flagged"], row["procurements"]
-    return f"{_fmt_share(flagged / total if total else None)} ({flagged:,} of {total:,})"
+    return f"{_fmt_share(_share(flagged, total))} ({flagged:,} of {total:,})"
 
 
 def _regions_text(regions: Sequence[Mapping[str, Any]]) -> str:
