@@ -21,17 +21,16 @@ says how many were left out.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from graph.errors import StakenetError
-from graph.identity import normalize_name
+from graph.lookup import resolve_organisation, resolve_region
 
 DEFAULT_MAX_NODES = 500
 # A frontier is expanded only while the collected neighbourhood stays below this many nodes
@@ -39,10 +38,6 @@ DEFAULT_MAX_NODES = 500
 COLLECT_FACTOR = 20
 BATCH = 5_000
 
-Q_ORG_BY_ID = "MATCH (o:Organisation) WHERE o.org_id = $ref RETURN o.org_id, o.name"
-Q_ORG_BY_NUMBER = "MATCH (o:Organisation) WHERE o.org_number = $ref RETURN o.org_id, o.name"
-Q_ORG_BY_NAME = "MATCH (o:Organisation) WHERE o.name = $ref RETURN o.org_id, o.name"
-Q_ORG_NAMES = "MATCH (o:Organisation) RETURN o.org_id, o.name, o.aliases"
 
 Q_BEN_BY_ORG = (
     "MATCH (o:Organisation)-[r:BENEFICIARY_OF]->(p:Project) WHERE o.org_id IN $ids "
@@ -84,8 +79,6 @@ Q_PROC_PROPS = (
 )
 Q_COMMUNITY = "MATCH (o:Organisation) WHERE o.community = $id RETURN o.org_id"
 Q_COMMUNITY_IDS = "MATCH (o:Organisation) WHERE o.community IS NOT NULL RETURN DISTINCT o.community"
-Q_REGION = "MATCH (r:Region) WHERE r.nuts_code = $code RETURN r.nuts_code, r.name, r.level"
-Q_REGIONS = "MATCH (r:Region) RETURN r.nuts_code, r.name"
 Q_REGION_CHILDREN = "MATCH (c:Region)-[:PART_OF]->(r:Region) WHERE r.nuts_code IN $ids RETURN c.nuts_code"
 Q_REGION_PROJECTS = (
     "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code IN $ids RETURN DISTINCT p.project_id"
@@ -127,64 +120,6 @@ def _batched(store: Any, cypher: str, ids: Iterable[Any], **params: Any) -> Iter
     values = sorted(set(ids))
     for start in range(0, len(values), BATCH):
         yield from store.rows(cypher, {**params, "ids": values[start : start + BATCH]})
-
-
-# -- finding what the user named ------------------------------------------------------------------
-def _suggest(text: str, candidates: Mapping[str, str], n: int = 5) -> list[str]:
-    """Display names whose normalised form is close to ``text``'s (difflib), best first."""
-    wanted = normalize_name(text)
-    close = difflib.get_close_matches(wanted, list(candidates), n=n, cutoff=0.6)
-    if len(close) < n:
-        close += sorted(k for k in candidates if wanted and wanted in k and k not in close)[: n - len(close)]
-    return [candidates[c] for c in close]
-
-
-def resolve_organisation(store: Any, ref: str) -> tuple[str, str]:
-    """``(org_id, name)`` of the organisation ``ref`` names: an org_id, an organisation number or a name.
-
-    Names compare normalised (case, punctuation, legal form: "REGION GÄVLEBORG" finds "Region
-    Gävleborg") and aliases count. Raises StakenetError suggesting close names when nothing
-    matches, and listing the candidates when several do.
-    """
-    text = ref.strip()
-    if not text:
-        raise StakenetError("give an organisation: an org_id, a 10-digit organisation number or a name")
-    digits = re.sub(r"[\s-]", "", text)
-    attempts = [(Q_ORG_BY_ID, text)]
-    if digits.isdigit():
-        attempts += [(Q_ORG_BY_NUMBER, digits), (Q_ORG_BY_ID, f"SE-ON:{digits}")]
-    attempts.append((Q_ORG_BY_NAME, text))
-    for cypher, value in attempts:
-        found = sorted({(str(r[0]), str(r[1] or r[0])) for r in store.rows(cypher, {"ref": value})})
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise StakenetError(_several(text, found))
-    wanted = normalize_name(text)
-    matches: set[tuple[str, str]] = set()
-    names: dict[str, str] = {}
-    for org_id, name, aliases in store.rows(Q_ORG_NAMES, {}):
-        display = str(name or org_id)
-        for candidate in (display, *(aliases or ())):
-            norm = normalize_name(str(candidate))
-            names.setdefault(norm, display)
-            if norm == wanted:
-                matches.add((str(org_id), display))
-    if len(matches) == 1:
-        return matches.pop()
-    if len(matches) > 1:
-        numbered = sorted(m for m in matches if m[0].startswith("SE-ON:"))
-        if len(numbered) == 1:
-            return numbered[0]
-        raise StakenetError(_several(text, sorted(matches)))
-    close = _suggest(text, names)
-    hint = f" Did you mean: {'; '.join(close)}?" if close else " No organisation has a similar name."
-    raise StakenetError(f"no organisation {text!r} in the graph (looked up as org_id, organisation number and name).{hint}")
-
-
-def _several(text: str, found: Sequence[tuple[str, str]]) -> str:
-    listed = "; ".join(f"{name} ({org_id})" for org_id, name in found[:8])
-    return f"{text!r} names {len(found)} organisations: {listed}. Give the org_id or organisation number instead."
 
 
 # -- collecting -----------------------------------------------------------------------------------
@@ -438,26 +373,6 @@ def community(store: Any, community_id: int, *, max_nodes: int = DEFAULT_MAX_NOD
         empty_message=f"Community {community_id} has no members.",
     )
     return G
-
-
-def resolve_region(store: Any, ref: str) -> tuple[str, str]:
-    """``(nuts_code, name)`` of a region given by NUTS code or name; StakenetError with close ones."""
-    text = ref.strip()
-    rows = list(store.rows(Q_REGION, {"code": text.upper()}))
-    if rows:
-        return str(rows[0][0]), str(rows[0][1] or rows[0][0])
-    regions = {str(code): str(name or code) for code, name in store.rows(Q_REGIONS, {})}
-    if not regions:
-        raise StakenetError("the graph has no regions: load a NUTS file first (stakenet load nuts ...)")
-    by_name = {normalize_name(n): c for c, n in regions.items()}
-    wanted = normalize_name(text)
-    if wanted in by_name:
-        code = by_name[wanted]
-        return code, regions[code]
-    choices = {normalize_name(n): f"{c} {n}" for c, n in regions.items()} | {c.lower(): f"{c} {n}" for c, n in regions.items()}
-    close = _suggest(text, choices)
-    hint = f" Did you mean: {'; '.join(dict.fromkeys(close))}?" if close else ""
-    raise StakenetError(f"no region {text!r} (a NUTS code such as SE313, or a region name).{hint}")
 
 
 def region(store: Any, ref: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> nx.Graph:

@@ -45,6 +45,7 @@ from graph.indicators import (
     compute_indicators,
 )
 from graph.load import identity_summary
+from graph.lookup import resolve_organisation
 from graph.network import NetworkResult
 
 REPORT_FORMAT = "stakenet-report/1"
@@ -251,17 +252,6 @@ Q_REGION_BENEFICIARIES = (
 Q_ORG_PROJECT_FUNDS = (
     "MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project)-[:FUNDED_BY]->(f:Fund) WHERE o.org_id = $id "
     "RETURN DISTINCT p.project_id AS project_id, f.code AS fund"
-)
-Q_ORG_BY_ID = "MATCH (o:Organisation) WHERE o.org_id = $ref RETURN o.org_id AS org_id"
-Q_ORG_BY_NUMBER = "MATCH (o:Organisation) WHERE o.org_number = $ref RETURN o.org_id AS org_id ORDER BY org_id"
-Q_ORG_BY_NAME = (
-    "MATCH (o:Organisation) WHERE lower(o.name) = lower($ref) OR $ref IN o.aliases "
-    "RETURN o.org_id AS org_id ORDER BY org_id"
-)
-Q_ORG_ALIASES = "MATCH (o:Organisation) WHERE o.aliases IS NOT NULL RETURN o.org_id AS org_id, o.aliases AS aliases"
-Q_ORG_NAME_LIKE = (
-    "MATCH (o:Organisation) WHERE lower(o.name) CONTAINS lower($ref) "
-    "RETURN o.org_id AS org_id, o.name AS name ORDER BY name, org_id LIMIT 6"
 )
 Q_ORG = (
     "MATCH (o:Organisation) WHERE o.org_id = $id RETURN o.org_id AS org_id, o.name AS name, o.aliases AS aliases, "
@@ -653,37 +643,16 @@ def _region_ref(r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resolve_org(store: Any, ref: str) -> str:
-    """The ``org_id`` that ``ref`` names: an org_id, an organisation number, or an exact name/alias.
+    """The ``org_id`` that ``ref`` names, through the one resolver every command uses (graph/lookup.py).
 
-    Raises ReportError listing near matches when ``ref`` names no organisation or several.
+    Raises ReportError with close names when ``ref`` names no organisation, the candidates when several.
     """
-    ref = ref.strip()
-    for cypher, value in (
-        (Q_ORG_BY_ID, ref),
-        (Q_ORG_BY_NUMBER, ref.replace("-", "")),
-        (Q_ORG_BY_NAME, ref),
-    ):
-        ids = sorted({r["org_id"] for r in _rows(store, cypher, {"ref": value})})
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            raise ReportError(f"--org {ref!r} names {len(ids)} organisations ({', '.join(ids[:5])}); give one org_id")
-    # Aliases in any letter case: one streamed pass, done once per report.
-    wanted = " ".join(ref.casefold().split())
-    ids = sorted(
-        {
-            org_id
-            for org_id, aliases in store.rows(Q_ORG_ALIASES)
-            if any(" ".join(str(a).casefold().split()) == wanted for a in aliases or ())
-        }
-    )
-    if len(ids) == 1:
-        return ids[0]
-    if len(ids) > 1:
-        raise ReportError(f"--org {ref!r} names {len(ids)} organisations ({', '.join(ids[:5])}); give one org_id")
-    near = _rows(store, Q_ORG_NAME_LIKE, {"ref": ref})
-    hint = "; names containing it: " + ", ".join(f"{r['name']} ({r['org_id']})" for r in near[:5]) if near else ""
-    raise ReportError(f"--org {ref!r} is not an org_id, organisation number or name in the graph{hint}")
+    try:
+        return resolve_organisation(store, ref)[0]
+    except ReportError:
+        raise
+    except StakenetError as exc:
+        raise ReportError(f"--org: {exc}") from exc
 
 
 def _org(store: Any, org_id: str, ind: Indicators, top: int) -> dict[str, Any]:

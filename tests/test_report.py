@@ -186,7 +186,7 @@ def test_report_sections_on_small_graph(small_store: EmbeddedStore) -> None:
 def test_unknown_region_and_org_fail_with_what_to_do(small_store: EmbeddedStore) -> None:
     with pytest.raises(report.ReportError, match="region 'SE999' is not in the graph"):
         report.collect_report(small_store, region="SE999")
-    with pytest.raises(report.ReportError, match="names containing it: Region Gävleborg"):
+    with pytest.raises(report.ReportError, match=r"Did you mean: Region Gävleborg\?"):
         report.collect_report(small_store, org="Gävleborg")
     with pytest.raises(report.ReportError, match="unknown report format"):
         report.parse_formats("md,pdf")

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from graph.cli import cli
 from graph.errors import StakenetError
-from graph.neighbourhood import community, ego, market, region, resolve_organisation, stakeholder_overview
+from graph.lookup import resolve_organisation
+from graph.neighbourhood import community, ego, market, region, stakeholder_overview
 from graph.records import Node, Record, Rel
 from viz.views import layout_positions, safe_json, write_view
 
