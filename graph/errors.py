@@ -19,3 +19,7 @@ class StoreError(StakenetError):
 
 class AnalysisError(StakenetError):
     """A network metric or indicator cannot be computed for the given graph."""
+
+
+class ReportError(StakenetError):
+    """A report cannot be made as asked (unknown region or organisation, bad format, ...)."""

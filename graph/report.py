@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import __version__
-from graph.errors import StakenetError
+from graph.errors import ReportError, StakenetError
 from graph.indicators import (
     FLAG_SHARES,
     Coverage,
@@ -66,10 +66,6 @@ INDICATOR_CAVEAT = (
 )
 
 ProgressFn = Callable[[str], None]
-
-
-class ReportError(StakenetError):
-    """A report cannot be made as asked (unknown region or organisation, bad format, ...)."""
 
 
 @dataclass
