@@ -27,7 +27,7 @@ from graph.sources import synthetic
 from graph.store.embedded import EmbeddedStore, open_database
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report_synthetic"
-SCHEMA_FILE = Path(report.__file__).resolve().parent / "schemas" / "report.schema.json"
+SCHEMA_FILE = Path(report.__file__).resolve().parents[1] / "schemas" / "report.schema.json"
 REGEN = os.environ.get("STAKENET_REGEN_GOLDEN") == "1"
 FIXED = {"now": "2026-01-01T00:00:00Z", "version": "0.0.0-test", "command": "stakenet report --region SE313"}
 

@@ -138,7 +138,7 @@ def test_people_read_the_same_figures(real_report: Any, expected: dict[str, Any]
 
 def test_real_report_follows_the_schema_and_states_provenance(real_report: Any, shared_data: Path) -> None:
     paths, data = real_report
-    schema = json.loads((Path(report.__file__).parent / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((Path(report.__file__).parents[1] / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
     kinds = {s["kind"]: s for s in data["overview"]["sources"]}
     assert set(kinds) >= {"nuts", "upphandling", "upphandling-value", "projektbanken"}
