@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import __version__
+from graph.analysis.analyze import NetworkResult
 from graph.errors import StakenetError
 from graph.indicators import (
     FLAG_SHARES,
@@ -46,7 +47,6 @@ from graph.indicators import (
 )
 from graph.load import identity_summary
 from graph.lookup import resolve_organisation
-from graph.network import NetworkResult
 
 REPORT_FORMAT = "stakenet-report/1"
 FORMATS = ("md", "html", "json")
