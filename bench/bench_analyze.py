@@ -136,9 +136,9 @@ def _tables_from_records(scale: int) -> tuple[Any, Any]:
     """Beneficiaries and Awards as ``analyze`` reads them from a store, from the synthetic records.
 
     Awards carry no value of their own, so each gets its procurement's value split equally over
-    the procurement's awards, the rule of ``graph.network.Awards``.
+    the procurement's awards, the rule of ``graph.analysis.tables.Awards``.
     """
-    from graph import network as N
+    from graph.analysis.tables import Awards, Beneficiaries
     from graph.records import Node, Rel
     from graph.sources.synthetic import iter_records
 
@@ -165,8 +165,8 @@ def _tables_from_records(scale: int) -> tuple[Any, Any]:
     per_proc: dict[str, int] = {}
     for _, p, _ in awards:
         per_proc[p] = per_proc.get(p, 0) + 1
-    ben = N.Beneficiaries(ben_org, ben_proj, np.array([budget[p] for p in ben_proj], dtype=float), ["SEK"] * len(ben_proj))
-    aw = N.Awards(
+    ben = Beneficiaries(ben_org, ben_proj, np.array([budget[p] for p in ben_proj], dtype=float), ["SEK"] * len(ben_proj))
+    aw = Awards(
         [a[0] for a in awards], [a[1] for a in awards], [a[2] for a in awards],
         np.array([proc_value[a[1]] / per_proc[a[1]] for a in awards], dtype=float), ["SEK"] * len(awards),
     )
@@ -175,7 +175,8 @@ def _tables_from_records(scale: int) -> tuple[Any, Any]:
 
 def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the benchmark and print its table; returns the figures (for tests and notes)."""
-    from graph import network as N
+    from graph.analysis.analyze import AnalysisResult, analyze, analyze_projection
+    from graph.analysis.projections import NETWORKS, _Reader
     from graph.sources.synthetic import iter_records, plan
     from graph.store.embedded import EmbeddedStore
 
@@ -201,13 +202,13 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
             store = EmbeddedStore(conn)
             store.ensure_schema()
             store.load(iter_records(scale=scale, seed=SEED))
-            reader = N._Reader(store)
+            reader = _Reader(store)
             what = "loaded into the embedded store"
         else:
             # STAKENET_BENCH_STORE=none: the same tables analyze reads from a store, built straight
             # from the record stream (for sizes where loading a store is the bottleneck)
             ben, aw = _tables_from_records(scale)
-            reader = N._Reader(None, ben, aw)
+            reader = _Reader(None, ben, aw)
             what = "tables built from the record stream (no store)"
         load_s = time.perf_counter() - t0
         say(f"setup: {what} in {load_s:.0f} s (peak RSS {_gb(mem.peak('load'))})")
@@ -220,15 +221,15 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
 
         t0 = time.perf_counter()
         if mode == "embedded":
-            result = N.analyze(store, ("all",), seed=SEED, progress=progress)
+            result = analyze(store, ("all",), seed=SEED, progress=progress)
         else:
-            result = N.AnalysisResult(SEED, {})
-            for name in N.NETWORKS:
+            result = AnalysisResult(SEED, {})
+            for name in NETWORKS:
                 progress(f"{name}: reading the projection ...")
                 t1 = time.perf_counter()
                 proj = reader.projection(name)
                 result.seconds[f"{name}: projection"] = time.perf_counter() - t1
-                result.networks[name] = N.analyze_projection(proj, seed=SEED, progress=progress)
+                result.networks[name] = analyze_projection(proj, seed=SEED, progress=progress)
         analyze_s = time.perf_counter() - t0
         analyze_peak = mem.peak("analyze")
         mem.mark("idle")

@@ -398,8 +398,8 @@ def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, wi
       stakenet analyze --network all --seed 7
       stakenet --db region.db analyze --network market --no-indicators
     """
+    from graph.analysis.analyze import analyze
     from graph.indicators import compute_indicators
-    from graph.network import analyze
 
     store = get_store(ctx)
     progress = None if quiet else (lambda msg: click.echo(msg, err=True))

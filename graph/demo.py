@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.analysis.analyze import AnalysisResult, analyze
 from graph.errors import StakenetError
-from graph.network import AnalysisResult, analyze
 from graph.records import Node
 from graph.report import ReportPaths, write_report
 from graph.sources import synthetic

@@ -4,7 +4,7 @@ Definitions (every share is a fraction in [0, 1]; ``None`` where the indicator h
 
 - An *award* is one AWARDED_TO relationship (a lot won by a supplier). Its *value* is its own
   ``value`` when the source gives one, else its procurement's ``value`` split equally among the
-  procurement's awards (``graph.network.Awards``); unknown when neither is known.
+  procurement's awards (``graph.analysis.tables.Awards``); unknown when neither is known.
 - ``hhi_count`` / ``hhi_value``: Herfindahl-Hirschman index of the buyer's suppliers, the sum of
   squared supplier shares of the buyer's awards (by number / by value of valued awards): 1.0 is a
   single supplier, 1/n is n equal suppliers.
@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from graph.network import Awards, NetworkResult
+from graph.analysis.analyze import NetworkResult
+from graph.analysis.tables import Awards
 
 SME_SIZES = frozenset({"micro", "small", "medium"})
 FLAGS = ("env_sustainable", "social_sustainable", "innovation", "coordinated")

@@ -75,7 +75,7 @@ class RelType:
 
 SOURCE = Prop("source", "STRING", "where the record came from; ';'-joined when several sources agree")
 
-# Metrics written back by graph/network.py; analysts query them in Cypher.
+# Metrics written back by graph/analysis/analyze.py; analysts query them in Cypher.
 METRIC_PROPS = (
     Prop("degree", "INT64", "degree in the stakeholder network"),
     Prop("strength", "DOUBLE", "weighted degree in the stakeholder network"),

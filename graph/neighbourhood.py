@@ -12,7 +12,7 @@ either store.
 The graph is the store's own shape: organisations joined to the projects they are beneficiaries
 of and to the procurements they buy or win; funds, CPV groups and years become node attributes
 (filters), not nodes. ``stakeholder_overview`` is the exception: organisations tied directly,
-from the stakeholder projection of graph/network.py.
+from the stakeholder projection of graph/analysis/projections.py.
 
 A view never grows without bound: ``max_nodes`` keeps the nodes nearest the centre (then the
 highest PageRank, then the most money), so what is kept stays connected, and ``G.graph["omitted"]``
@@ -459,7 +459,7 @@ def stakeholder_overview(store: Any, *, max_nodes: int = 1_500) -> nx.Graph:
     Keeps the ``max_nodes`` organisations with the highest stored PageRank (weighted degree when
     the analysis has not been run), and the ties among them.
     """
-    from graph.network import build_network
+    from graph.analysis.projections import build_network
 
     full = build_network(store, "stakeholder")
     stored = {str(o): float(p) for o, p in store.rows(Q_PAGERANK, {})}

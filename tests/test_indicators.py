@@ -8,7 +8,8 @@ import pytest
 from test_network import award, ben, buys, org, proc, project, small_world
 
 from graph import indicators as I
-from graph import network as N
+from graph.analysis.analyze import analyze
+from graph.analysis.tables import Awards
 from graph.records import Node, Rel
 
 
@@ -89,7 +90,7 @@ def test_counties_pool_their_buyers(market):
 
 
 def test_bridges_and_communities(market):
-    res = N.analyze(market, ("stakeholder",), seed=1)
+    res = analyze(market, ("stakeholder",), seed=1)
     ind = I.compute_indicators(market, res.network("stakeholder"))
     assert [(b.org_id, b.projects, b.procurements_as_buyer, b.awards_as_supplier) for b in ind.bridges] == [
         ("a", 2, 1, 0), ("s1", 1, 0, 2)]  # both 3 roles in all: ties by org id
@@ -119,7 +120,7 @@ def test_no_nan_in_outputs(market):
 
 
 def test_award_helper_is_shared_with_network(market):
-    aw = N.Awards.read(market)
+    aw = Awards.read(market)
     assert sorted(zip(aw.buyer, aw.supplier)) == sorted(
         [("x", "s1"), ("x", "s1"), ("x", "s2"), ("x", "s2"), ("y", "s2"), ("a", "s2")])
     assert award("q9", "s9").props["lot_id"] == "1" and buys("b", "q").type == "BUYER_OF" and project("p", 1.0).label == "Project"

@@ -7,7 +7,14 @@ import math
 import networkx as nx
 import pytest
 
-from graph import network as N
+from graph.analysis.analyze import analyze
+from graph.analysis.betweenness import betweenness, betweenness_centrality
+from graph.analysis.community import louvain, modularity
+from graph.analysis.core import core_number, strength
+from graph.analysis.eigenvector import eigenvector
+from graph.analysis.pagerank import pagerank
+from graph.analysis.projections import NETWORKS, build_network, buyers_projection
+from graph.analysis.tables import Awards
 from graph.errors import AnalysisError
 from graph.records import Node, Rel
 
@@ -59,7 +66,7 @@ def world(embedded_store):
 
 
 def test_collaboration_weights_by_hand(world):
-    G = N.build_network(world, "collaboration")
+    G = build_network(world, "collaboration")
     assert sorted(G.nodes) == ["a", "b", "c", "d"]
     assert G["a"]["b"] == {"weight": 2.0, "projects": 2.0, "money": 400.0}
     assert G["a"]["c"] == {"weight": 1.0, "projects": 1.0, "money": 300.0}
@@ -69,7 +76,7 @@ def test_collaboration_weights_by_hand(world):
 
 
 def test_market_awards_and_split_values_by_hand(world):
-    G = N.build_network(world, "market")
+    G = build_network(world, "market")
     assert G.is_directed()
     # q1's 900 split over its 3 awards: s1 gets 2 x 300, s2 gets 300; q2 has no value
     assert G["x"]["s1"] == {"weight": 2.0, "awards": 2.0, "value": 600.0, "value_known": 2.0}
@@ -80,10 +87,10 @@ def test_market_awards_and_split_values_by_hand(world):
 
 
 def test_buyers_and_stakeholder_by_hand(world):
-    B = N.build_network(world, "buyers")
+    B = build_network(world, "buyers")
     assert sorted(B.edges(data="suppliers")) == [("a", "x", 1.0), ("a", "y", 1.0), ("x", "y", 1.0)]
     assert B.graph["min_shared"] == 1
-    S = N.build_network(world, "stakeholder")
+    S = build_network(world, "stakeholder")
     assert not S.is_directed()
     assert S["a"]["b"]["weight"] == 2.0 and S["a"]["s2"]["weight"] == 1.0
     assert S["a"]["s2"]["projects"] == 0.0 and S["a"]["s2"]["awards"] == 1.0
@@ -91,8 +98,8 @@ def test_buyers_and_stakeholder_by_hand(world):
 
 
 def test_buyers_threshold_keeps_the_network_sparse(world):
-    aw = N.Awards.read(world)
-    proj = N.buyers_projection(aw, max_edges=0)
+    aw = Awards.read(world)
+    proj = buyers_projection(aw, max_edges=0)
     assert proj.graph_attrs["min_shared"] == 2  # every pair shares exactly 1 supplier
     assert proj.matrices["weight"].nnz == 0
 
@@ -104,8 +111,8 @@ def test_buyers_projection_equals_a_dense_computation(max_edges):
     rng = np.random.default_rng(4)
     buyers = [f"b{i:03d}" for i in rng.integers(0, 60, 900)]
     suppliers = [f"s{int(i):03d}" for i in rng.zipf(1.6, 900) % 200]
-    aw = N.Awards(buyers, ["p"] * 900, suppliers, np.full(900, np.nan), [None] * 900)
-    proj = N.buyers_projection(aw, max_edges=max_edges, block=7)
+    aw = Awards(buyers, ["p"] * 900, suppliers, np.full(900, np.nan), [None] * 900)
+    proj = buyers_projection(aw, max_edges=max_edges, block=7)
     names = sorted(set(buyers))
     B = np.zeros((len(names), 200))
     for b, s in zip(buyers, suppliers):
@@ -119,7 +126,7 @@ def test_buyers_projection_equals_a_dense_computation(max_edges):
 def test_pagerank_known_answer():
     # path a-b-c, hand-solved: x_a = 0.05 + 0.425 x_b, x_b = 0.05 + 1.7 x_a
     G = nx.Graph([("a", "b"), ("b", "c")])
-    pr = N.pagerank(G)
+    pr = pagerank(G)
     a = 0.07125 / 0.2775
     assert pr == pytest.approx({"a": a, "b": 0.05 + 1.7 * a, "c": a}, abs=1e-9)
 
@@ -128,21 +135,21 @@ def test_pagerank_weighted_matches_networkx():
     G = nx.Graph()
     G.add_weighted_edges_from([(0, 1, 3.0), (1, 2, 1.0), (2, 0, 0.5), (3, 4, 2.0)])
     G.add_node(5)
-    assert N.pagerank(G) == pytest.approx(nx.pagerank(G, tol=1e-12, max_iter=10_000), abs=1e-9)
+    assert pagerank(G) == pytest.approx(nx.pagerank(G, tol=1e-12, max_iter=10_000), abs=1e-9)
 
 
 def test_betweenness_exact_known_answer():
     # path 0-1-2-3: node 1 lies on (0,2) and (0,3) -> 2 of 3 pairs not involving it
-    b = N.betweenness(nx.path_graph(4))
+    b = betweenness(nx.path_graph(4))
     assert b.exact and b.values == pytest.approx({0: 0.0, 1: 2 / 3, 2: 2 / 3, 3: 0.0})
-    assert N.betweenness_centrality(nx.star_graph(4))[0] == pytest.approx(1.0)
+    assert betweenness_centrality(nx.star_graph(4))[0] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("directed", [False, True])
 def test_betweenness_equals_networkx_exact_and_sampled(directed):
     G = nx.gnm_random_graph(120, 300, seed=7, directed=directed)
-    assert N.betweenness_centrality(G) == pytest.approx(nx.betweenness_centrality(G), abs=1e-12)
-    sampled = N.betweenness(G, k=30, seed=5, exact_max=10)
+    assert betweenness_centrality(G) == pytest.approx(nx.betweenness_centrality(G), abs=1e-12)
+    sampled = betweenness(G, k=30, seed=5, exact_max=10)
     assert not sampled.exact and sampled.sources == 30
     assert sampled.values == pytest.approx(nx.betweenness_centrality(G, k=30, seed=5), abs=1e-12)
     assert all(e >= 0 and math.isfinite(e) for e in sampled.stderr.values())
@@ -157,35 +164,35 @@ def test_sampled_betweenness_error_is_honest():
     top = sorted(exact, key=exact.get, reverse=True)[:10]
     z = []
     for seed in range(6):
-        est = N.betweenness(G, k=100, seed=seed, exact_max=10)
+        est = betweenness(G, k=100, seed=seed, exact_max=10)
         z += [abs(est.values[v] - exact[v]) / est.stderr[v] for v in top]
     assert sum(x <= 2 for x in z) >= 0.8 * len(z)
     assert max(z) < 6
 
 
 def test_eigenvector_known_answer_and_disconnected():
-    assert N.eigenvector(nx.path_graph(3)) == pytest.approx({0: 0.5, 1: 2**-0.5, 2: 0.5}, abs=1e-5)
+    assert eigenvector(nx.path_graph(3)) == pytest.approx({0: 0.5, 1: 2**-0.5, 2: 0.5}, abs=1e-5)
     G = nx.Graph([(0, 1), (1, 2), (2, 0), (3, 4)])
-    e = N.eigenvector(G, weight=None)
+    e = eigenvector(G, weight=None)
     assert e == pytest.approx(nx.eigenvector_centrality(G, max_iter=1000), abs=1e-9)
     assert all(math.isfinite(v) for v in e.values())
 
 
 def test_eigenvector_no_convergence_falls_back_or_is_a_clear_error():
     with pytest.raises(AnalysisError, match="did not converge in 2 iterations"):
-        N.eigenvector(nx.path_graph(30), max_iter=2, fallback=False)
+        eigenvector(nx.path_graph(30), max_iter=2, fallback=False)
     for G in (nx.path_graph(30), nx.complete_bipartite_graph(300, 400)):
-        assert N.eigenvector(G, max_iter=2) == pytest.approx(nx.eigenvector_centrality_numpy(G), abs=1e-6)
+        assert eigenvector(G, max_iter=2) == pytest.approx(nx.eigenvector_centrality_numpy(G), abs=1e-6)
 
 
 def test_core_number_and_modularity_known_answers():
     G = nx.Graph([(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (3, 5), (2, 3)])
-    assert N.core_number(G) == {0: 2, 1: 2, 2: 2, 3: 2, 4: 2, 5: 2}
-    parts = N.louvain(G, seed=1)
+    assert core_number(G) == {0: 2, 1: 2, 2: 2, 3: 2, 4: 2, 5: 2}
+    parts = louvain(G, seed=1)
     assert parts == [{0, 1, 2}, {3, 4, 5}]
     # m = 7; each side: 3 internal edges, degree sum 7 -> Q = 2 (3/7 - (7/14)^2)
-    assert N.modularity(G, parts) == pytest.approx(2 * (3 / 7 - 0.25))
-    assert N.modularity(G, parts) == pytest.approx(nx.community.modularity(G, parts))
+    assert modularity(G, parts) == pytest.approx(2 * (3 / 7 - 0.25))
+    assert modularity(G, parts) == pytest.approx(nx.community.modularity(G, parts))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -194,41 +201,41 @@ def test_core_number_equals_networkx(seed):
     G.add_edge(3, 3)  # self-loops are ignored, as networkx requires them removed
     H = G.copy()
     H.remove_edges_from(nx.selfloop_edges(H))
-    assert N.core_number(G) == nx.core_number(H)
+    assert core_number(G) == nx.core_number(H)
 
 
 def test_parallel_louvain_finds_planted_communities():
     G = nx.planted_partition_graph(8, 40, 0.4, 0.005, seed=3)
-    fast = N.louvain(G, weight=None, seed=2, fast_min_edges=0)
-    slow = N.louvain(G, weight=None, seed=2)
-    q_fast, q_slow = N.modularity(G, fast, weight=None), N.modularity(G, slow, weight=None)
+    fast = louvain(G, weight=None, seed=2, fast_min_edges=0)
+    slow = louvain(G, weight=None, seed=2)
+    q_fast, q_slow = modularity(G, fast, weight=None), modularity(G, slow, weight=None)
     assert q_fast == pytest.approx(nx.community.modularity(G, fast))
     assert q_fast > 0.95 * q_slow
-    assert N.louvain(G, weight=None, seed=2, fast_min_edges=0) == fast  # seeded: same answer
+    assert louvain(G, weight=None, seed=2, fast_min_edges=0) == fast  # seeded: same answer
 
 
 def test_zero_weights_and_empty_graphs_give_no_nan():
     G = nx.Graph()
     G.add_weighted_edges_from([(0, 1, 0.0), (1, 2, 0.0)])
-    assert N.pagerank(G) == pytest.approx({0: 1 / 3, 1: 1 / 3, 2: 1 / 3})
-    assert N.louvain(G) == [{0}, {1}, {2}]
-    assert N.modularity(G, [{0}, {1}, {2}]) == 0.0
-    assert N.strength(G) == {0: 0.0, 1: 0.0, 2: 0.0}
+    assert pagerank(G) == pytest.approx({0: 1 / 3, 1: 1 / 3, 2: 1 / 3})
+    assert louvain(G) == [{0}, {1}, {2}]
+    assert modularity(G, [{0}, {1}, {2}]) == 0.0
+    assert strength(G) == {0: 0.0, 1: 0.0, 2: 0.0}
     E = nx.Graph()
-    assert N.pagerank(E) == {} and N.eigenvector(E) == {} and N.core_number(E) == {} and N.louvain(E) == []
-    assert N.betweenness(E).values == {}
+    assert pagerank(E) == {} and eigenvector(E) == {} and core_number(E) == {} and louvain(E) == []
+    assert betweenness(E).values == {}
 
 
 def test_negative_weight_is_refused():
     G = nx.Graph()
     G.add_edge(0, 1, weight=-1.0)
     with pytest.raises(AnalysisError, match="non-negative"):
-        N.pagerank(G)
+        pagerank(G)
 
 
 def test_analyze_writes_metrics_back(world):
-    res = N.analyze(world, ("all",), seed=7)
-    assert set(res.networks) == set(N.NETWORKS)
+    res = analyze(world, ("all",), seed=7)
+    assert set(res.networks) == set(NETWORKS)
     st = res.network("stakeholder")
     assert st.nodes == 8 and st.components == 2  # {a,b,c,x,y,s1,s2} and {d}
     assert res.written_network == "stakeholder" and res.written == 8
@@ -246,9 +253,9 @@ def test_analyze_writes_metrics_back(world):
 
 
 def test_analyze_is_deterministic(world):
-    one = N.analyze(world, ("stakeholder", "buyers"), seed=3, write=False)
-    assert N.analyze(world, "buyers", write=False).networks.keys() == {"buyers"}
-    two = N.analyze(world, ("buyers", "stakeholder"), seed=3, write=False)
+    one = analyze(world, ("stakeholder", "buyers"), seed=3, write=False)
+    assert analyze(world, "buyers", write=False).networks.keys() == {"buyers"}
+    two = analyze(world, ("buyers", "stakeholder"), seed=3, write=False)
     for name in ("stakeholder", "buyers"):
         assert one.network(name).metrics == two.network(name).metrics
         assert one.network(name).communities == two.network(name).communities
@@ -256,13 +263,13 @@ def test_analyze_is_deterministic(world):
 
 def test_analyze_empty_store(embedded_store):
     with pytest.raises(AnalysisError, match="nothing to analyse"):
-        N.analyze(embedded_store, ("all",))
+        analyze(embedded_store, ("all",))
 
 
 def test_analyze_bad_input(world):
     with pytest.raises(AnalysisError, match="unknown network roads; choose from collaboration"):
-        N.analyze(world, ("roads",))
-    res = N.analyze(world, ("market",), write=False)
+        analyze(world, ("roads",))
+    res = analyze(world, ("market",), write=False)
     with pytest.raises(AnalysisError, match="the collaboration network was not analysed"):
         res.network("collaboration")
     with pytest.raises(AnalysisError, match="'closeness' was not computed for the market network"):
@@ -271,7 +278,7 @@ def test_analyze_bad_input(world):
 
 def test_analyze_skips_an_empty_network_with_a_note(embedded_store):
     embedded_store.load([org("x"), org("s"), proc("q", 1.0), buys("x", "q"), award("q", "s")])
-    res = N.analyze(embedded_store, ("collaboration", "market"))
+    res = analyze(embedded_store, ("collaboration", "market"))
     assert "empty network" in res.network("collaboration").notes[0]
     assert res.network("collaboration").metrics == {}
     assert res.written_network == "market"
@@ -281,7 +288,7 @@ def test_analyze_skips_an_empty_network_with_a_note(embedded_store):
 
 def test_progress_messages(world):
     seen: list[str] = []
-    N.analyze(world, ("collaboration",), progress=seen.append, write=False)
+    analyze(world, ("collaboration",), progress=seen.append, write=False)
     assert any("collaboration: pagerank done" in m for m in seen)
 
 

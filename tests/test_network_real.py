@@ -15,7 +15,8 @@ import igraph as ig
 import pytest
 
 from graph import indicators as I
-from graph import network as N
+from graph.analysis.analyze import METRICS, analyze
+from graph.analysis.projections import NETWORKS, build_network
 from graph.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
@@ -42,7 +43,7 @@ def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     store = EmbeddedStore(conn)
     store.ensure_schema()
     load_real(store, shared_data)
-    result = N.analyze(store, ("all",), seed=11)
+    result = analyze(store, ("all",), seed=11)
     yield store, result
     conn.close()
 
@@ -60,7 +61,7 @@ def _igraph(G) -> tuple[ig.Graph, list]:
 @pytest.mark.parametrize("name", ["stakeholder", "collaboration", "market", "buyers"])
 def test_pagerank_equals_igraph(real, name):
     store, result = real
-    G = N.build_network(store, name)
+    G = build_network(store, name)
     g, nodes = _igraph(G)
     theirs = g.pagerank(weights="weight", damping=0.85, directed=False)
     ours = result.network(name).metrics["pagerank"]
@@ -72,7 +73,7 @@ def test_pagerank_equals_igraph(real, name):
 def test_modularity_equals_igraph_for_the_partition(real, name):
     store, result = real
     r = result.network(name)
-    G = N.build_network(store, name)
+    G = build_network(store, name)
     g, nodes = _igraph(G)
     membership = [r.metrics["community"][v] for v in nodes]
     assert r.modularity == pytest.approx(g.modularity(membership, weights="weight"), abs=1e-10)
@@ -101,7 +102,7 @@ def test_betweenness_is_sampled_with_a_stated_error(real):
 def test_no_nan_anywhere(real):
     _, result = real
     for r in result.networks.values():
-        assert set(r.metrics) == set(N.METRICS)
+        assert set(r.metrics) == set(METRICS)
         for values in r.metrics.values():
             assert all(v is not None and math.isfinite(v) for v in values.values())
 
@@ -191,12 +192,12 @@ def test_region_gavleborg_indicators_equal_the_csv(real, shared_data):
 def test_same_numbers_in_neo4j(real, shared_data, neo4j_store):
     _, embedded = real
     load_real(neo4j_store, shared_data)
-    theirs = N.analyze(neo4j_store, ("all",), seed=11)
-    for name in N.NETWORKS:
+    theirs = analyze(neo4j_store, ("all",), seed=11)
+    for name in NETWORKS:
         a, b = embedded.network(name), theirs.network(name)
         assert (a.nodes, a.edges, a.total_weight) == (b.nodes, b.edges, b.total_weight)
         assert a.communities == b.communities and a.modularity == pytest.approx(b.modularity, abs=1e-12)
-        for metric in N.METRICS:
+        for metric in METRICS:
             assert a.metrics[metric] == pytest.approx(b.metrics[metric], abs=1e-12), (name, metric)
     ind_a = I.compute_indicators(real[0]).buyer(GAVLEBORG)
     ind_b = I.compute_indicators(neo4j_store).buyer(GAVLEBORG)

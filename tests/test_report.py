@@ -20,7 +20,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from graph import network, report
+from graph import report
+from graph.analysis.analyze import analyze
 from graph.cli import cli
 from graph.records import Node, Record, Rel
 from graph.sources import synthetic
@@ -102,7 +103,7 @@ def small_records() -> list[Record]:
 @pytest.fixture
 def small_store(embedded_store: EmbeddedStore) -> EmbeddedStore:
     embedded_store.load(small_records())
-    network.analyze(embedded_store, seed=1)
+    analyze(embedded_store, seed=1)
     return embedded_store
 
 
@@ -113,7 +114,7 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory):
     store = EmbeddedStore(conn)
     store.ensure_schema()
     store.load(synthetic.iter_records(scale=300, seed=7))
-    network.analyze(store, seed=42)
+    analyze(store, seed=42)
     yield store
     conn.close()
 
@@ -348,7 +349,7 @@ def test_report_command(tmp_path: Path) -> None:
 def test_same_report_from_neo4j_and_embedded(small_store: EmbeddedStore, neo4j_store: Any) -> None:
     """Every query of the report runs on both dialects and gives the same figures."""
     neo4j_store.load(small_records())
-    network.analyze(neo4j_store, seed=1)
+    analyze(neo4j_store, seed=1)
     args = {"region": "SE313", "org": "Region Gävleborg", "top": 5, **FIXED}
     from_embedded = report.collect_report(small_store, **args)
     from_neo4j = report.collect_report(neo4j_store, **args)

@@ -27,7 +27,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from graph import network, report
+from graph import report
+from graph.analysis.analyze import analyze
 from graph.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
@@ -52,7 +53,7 @@ def real_report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     load_files(store, "nuts", [shared_data / NUTS])
     load_files(store, "upphandling", [shared_data / AWARDS], value_file=shared_data / VALUES)
     load_files(store, "projektbanken", [shared_data / PROJECTS])
-    network.analyze(store, seed=42)
+    analyze(store, seed=42)
     out = tmp_path_factory.mktemp("real-report-out")
     paths = report.write_report(store, out, region="SE313", org=GAVLEBORG_NUMBER, top=10, **FIXED)
     yield paths, json.loads(paths.json.read_text(encoding="utf-8")) if paths.json else {}

@@ -12,7 +12,7 @@ Node attributes read (all optional except ``type`` and ``name``):
 - ``name``: what the node is called (a title for projects and procurements);
 - ``org_number``, ``role`` (a string or a list), ``size`` (size class), ``source``;
 - ``amount`` with ``currency`` and ``amount_label`` (money: size by money uses it);
-- ``pagerank``, ``community`` (metrics written by graph/network.py);
+- ``pagerank``, ``community`` (metrics written by graph/analysis/analyze.py);
 - ``funds``, ``cpv``, ``years``: lists the page filters on. Nodes without them (organisations)
   inherit the union of their neighbours' values, so "fund ERDF" keeps the organisations in
   ERDF projects;

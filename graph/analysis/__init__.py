@@ -1,0 +1,1 @@
+"""Networks projected from the store, their metrics, and the write-back of results."""
