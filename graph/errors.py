@@ -19,3 +19,7 @@ class StoreError(StakenetError):
 
 class AnalysisError(StakenetError):
     """A network metric or indicator cannot be computed for the given graph."""
+
+
+class QueryError(StakenetError):
+    """A query file, a query name, a parameter or an ad-hoc query is wrong."""
