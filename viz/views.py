@@ -502,7 +502,11 @@ def write_view_page(G: nx.Graph, out: Path, rerun: str, *, seed: int = 0, colour
     omitted = int(G.graph.get("omitted") or 0)
     if omitted:
         G.graph["more"] = f"To see them: {rerun} --max-nodes {int(G.graph.get('total') or 0)}"
-    info = write_view(G, view_target(out, str(G.graph.get("slug") or "view")), seed=seed, colour_by=colour_by)
+    target = view_target(out, str(G.graph.get("slug") or "view"))
+    try:
+        info = write_view(G, target, seed=seed, colour_by=colour_by)
+    except OSError as exc:
+        raise StakenetError(f"cannot write the view to {target}: {exc.strerror or exc}. Choose another --out.") from exc
     lines = [f"wrote {info.path}: {info.nodes:,} nodes, {info.edges:,} links ({info.layout} layout)"]
     if omitted:
         lines.append(f"  {omitted:,} more nodes left out by --max-nodes. {G.graph['more']}")
