@@ -23,3 +23,7 @@ class AnalysisError(StakenetError):
 
 class ReportError(StakenetError):
     """A report cannot be made as asked (unknown region or organisation, bad format, ...)."""
+
+
+class QueryError(StakenetError):
+    """A query file, a query name, a parameter or an ad-hoc query is wrong."""

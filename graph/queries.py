@@ -31,14 +31,13 @@ import io
 import json
 import math
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from graph.errors import StakenetError
+from graph.errors import QueryError
+from graph.store import Store
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 """Where the library's questions live (``queries/`` at the project root)."""
@@ -51,10 +50,6 @@ _PARAM_RE = re.compile(
 )
 _FIELD_RE = re.compile(r"^//\s?(?P<field>Question|Parameter|Columns|Note|Dialect|Rounding):\s*(?P<text>.*)$")
 _CONT_RE = re.compile(r"^//\s{2,}(?P<text>\S.*)$")
-
-
-class QueryError(StakenetError):
-    """A query file, a query name, a parameter or an ad-hoc query is wrong."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,7 @@ class Param:
         >>> Param("n", "int", "3").convert("many")
         Traceback (most recent call last):
         ...
-        graph.queries.QueryError: parameter $n should be an int (like 3), got 'many'
+        graph.errors.QueryError: parameter $n should be an int (like 3), got 'many'
         """
         try:
             if self.type == "int":
@@ -236,7 +231,7 @@ def parse_params(query: Query, pairs: Iterable[str]) -> dict[str, Any]:
     >>> parse_params(q, [])
     Traceback (most recent call last):
     ...
-    graph.queries.QueryError: query 'q' needs parameter $region (string, e.g. SE313); add --param region=SE313
+    graph.errors.QueryError: query 'q' needs parameter $region (string, e.g. SE313); add --param region=SE313
     """
     given: dict[str, str] = {}
     for pair in pairs:
@@ -289,124 +284,21 @@ def parse_adhoc_params(pairs: Iterable[str]) -> dict[str, Any]:
 
 # -- running ------------------------------------------------------------------------------------
 
-def _plain(value: Any) -> Any:
-    """One value as plain Python: Decimal (the embedded store's wide integers) becomes int/float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "items") and hasattr(value, "labels"):  # a neo4j Node
-        return {"_labels": sorted(value.labels), **{k: _plain(v) for k, v in value.items()}}
-    if hasattr(value, "items") and hasattr(value, "type") and hasattr(value, "start_node"):  # a neo4j Relationship
-        return {"_type": value.type, **{k: _plain(v) for k, v in value.items()}}
-    return value
-
-
-_LEAD = r"^(?:\s|//[^\n]*\n|/\*.*?\*/)*"
-_TX_CONTROL = re.compile(_LEAD + r"(BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b", re.I | re.S)
-# Statements that touch files or the catalogue rather than read the graph.
-_SIDE_EFFECTS = re.compile(_LEAD + r"(EXPORT|IMPORT|ATTACH|DETACH|INSTALL|LOAD\s+EXTENSION|USE)\b", re.I | re.S)
-
-
-def _rollback(conn: Any) -> None:
-    """Roll back, unless the engine already did (it ends a transaction on some errors)."""
-    try:
-        conn.execute("ROLLBACK")
-    except RuntimeError as exc:
-        if "No active transaction" not in str(exc):
-            raise
-
-
-def _run_embedded(store: Any, cypher: str, params: Mapping[str, Any], write: bool) -> Result:
-    conn = store.conn
-    m = _TX_CONTROL.match(cypher)
-    if m:
-        raise QueryError(f"{m[1].upper()} is not allowed here: stakenet runs each query in its own transaction")
-    m = _SIDE_EFFECTS.match(cypher)
-    if m and not write:
-        raise QueryError(f"{m[1].upper()} statements change files or the database; add --write if you mean it")
-    # One statement only: text such as "MATCH ...; COMMIT; CREATE ..." must not leave the
-    # read-only transaction. prepare() refuses several statements and reports syntax errors.
-    conn.execute("BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY")
-    try:
-        # One statement only, prepared inside the transaction: text such as "MATCH ...; COMMIT;
-        # CREATE ..." must not leave it. prepare() refuses several statements and reports syntax errors.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # a separate prepare is what we want here
-            prepared = conn.prepare(cypher)
-        if not prepared.is_success():
-            raise RuntimeError(prepared.get_error_message())
-        res = conn.execute(prepared, dict(params))
-        columns = list(res.get_column_names())
-        rows = [tuple(_plain(v) for v in row) for row in res.get_all()]
-    except RuntimeError as exc:
-        _rollback(conn)
-        msg = str(exc)
-        if "read-only transaction" in msg:
-            raise QueryError(
-                "this query writes, and ad-hoc queries are read-only; add --write if you mean to change the database"
-            ) from exc
-        raise QueryError(_one_line(f"the query failed on the embedded store: {msg}")) from exc
-    try:
-        conn.execute("COMMIT")
-    except RuntimeError as exc:  # the statement ended the transaction itself
-        raise QueryError(f"the query may not end its transaction: {exc}") from exc
-    return Result(columns, rows)
-
-
-def _run_neo4j(store: Any, cypher: str, params: Mapping[str, Any], write: bool) -> Result:
-    import neo4j
-    from neo4j.exceptions import ClientError, CypherSyntaxError, Neo4jError
-
-    def work(tx: Any) -> Result:
-        res = tx.run(cypher, dict(params))
-        keys = list(res.keys())
-        return Result(keys, [tuple(_plain(v) for v in rec.values()) for rec in res])
-
-    mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-    try:
-        with store.driver.session(database=store.database, default_access_mode=mode) as session:
-            return session.execute_write(work) if write else session.execute_read(work)
-    except CypherSyntaxError as exc:
-        raise QueryError(_one_line(f"Cypher syntax error: {exc.message}")) from exc
-    except ClientError as exc:
-        if "AccessMode" in (exc.code or "") or "read access mode" in (exc.message or ""):
-            raise QueryError(
-                "this query writes, and ad-hoc queries are read-only; add --write if you mean to change the database"
-            ) from exc
-        raise QueryError(_one_line(f"the query failed on Neo4j: {exc.message}")) from exc
-    except Neo4jError as exc:
-        raise QueryError(_one_line(f"the query failed on Neo4j: {exc.message}")) from exc
-
-
-def _one_line(msg: str) -> str:
-    """Engine messages span lines (a caret under the error); keep the first meaningful one."""
-    lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
-    return lines[0] if lines else msg
-
-
-def run_cypher(store: Any, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
+def run_cypher(store: Store, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
     """Run one Cypher statement with ``$parameters``, in a read-only transaction unless ``write``.
 
-    On Neo4j the read-only transaction is the driver's ``execute_read`` in a READ-mode session (the
-    server refuses writes); on the embedded store it is ``BEGIN TRANSACTION READ ONLY`` (the engine
-    refuses writes) and the text must be a single statement.
+    Each store runs it in its own dialect (``store.run``): on Neo4j the driver's ``execute_read`` in
+    a READ-mode session (the server refuses writes); on the embedded store ``BEGIN TRANSACTION READ
+    ONLY`` (the engine refuses writes), and the text must be a single statement.
     """
     if not cypher.strip():
         raise QueryError("the query text is empty")
-    params = dict(params or {})
-    dialect = getattr(store, "dialect", None)
-    if dialect == "embedded":
-        return _run_embedded(store, cypher, params, write)
-    if dialect == "neo4j":
-        return _run_neo4j(store, cypher, params, write)
-    raise QueryError(f"cannot run Cypher on a store of dialect {dialect!r}")
+    columns, rows = store.run(cypher, dict(params or {}), write=write)
+    return Result(columns, rows)
 
 
 def run_query(
-    store: Any,
+    store: Store,
     query: Query | str,
     params: Mapping[str, Any] | None = None,
     *,
@@ -501,7 +393,6 @@ __all__ = [
     "QUERY_DIR",
     "Param",
     "Query",
-    "QueryError",
     "Result",
     "describe_queries",
     "format_result",

@@ -1,8 +1,9 @@
-"""Shared test fixtures: the real embedded store, the real data, and (in test_*neo4j*) real Neo4j."""
+"""Shared test fixtures: the real embedded store, the real data, the EU KG test endpoint, real Neo4j."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 from graph.store.embedded import EmbeddedStore, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "eukg"))
+
+import build_fixture as bf  # noqa: E402
+from sparql_endpoint import SparqlServer, load_store  # noqa: E402
+
 SHARED_DATA = Path(os.environ.get("STAKENET_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
@@ -102,3 +108,28 @@ def neo4j_store(neo4j_driver):
         store.clear()
         store.ensure_schema()
         yield store
+
+
+# -- the EU Knowledge Graph test endpoint (test_eukg*.py) ----------------------------------------
+@pytest.fixture(scope="module")
+def fixture_data() -> bf.Fixture:
+    """The EU KG fixture's projects, organisations and facts, built from Python data."""
+    return bf.build()
+
+
+@pytest.fixture(scope="module")
+def endpoint_server(fixture_data: bf.Fixture):
+    """A real SPARQL endpoint (pyoxigraph behind HTTP) serving tests/fixtures/eukg/eukg.nt."""
+    text = bf.NT_PATH.read_text(encoding="utf-8")
+    assert text == "\n".join(bf.ntriples(fixture_data)) + "\n", (
+        "tests/fixtures/eukg/eukg.nt is stale: run .venv/bin/python tests/fixtures/eukg/build_fixture.py"
+    )
+    with SparqlServer(load_store(text)) as server:
+        yield server
+
+
+@pytest.fixture
+def server(endpoint_server: SparqlServer) -> SparqlServer:
+    """The endpoint with its faults and request log reset."""
+    endpoint_server.reset()
+    return endpoint_server

@@ -29,32 +29,10 @@ sys.path.insert(0, str(HERE / "fixtures" / "eukg"))
 sys.path.insert(0, str(HERE))
 
 import build_fixture as bf  # noqa: E402
-from sparql_endpoint import Fault, SparqlServer, load_store  # noqa: E402
+from sparql_endpoint import Fault, SparqlServer  # noqa: E402
 
 FAST = eukg.RetryPolicy(attempts=4, base=0.01, cap=0.05, timeout=5.0)
 PAGE = 10
-
-
-# -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def fixture_data() -> bf.Fixture:
-    return bf.build()
-
-
-@pytest.fixture(scope="module")
-def endpoint_server(fixture_data: bf.Fixture):
-    text = bf.NT_PATH.read_text(encoding="utf-8")
-    assert text == "\n".join(bf.ntriples(fixture_data)) + "\n", (
-        "tests/fixtures/eukg/eukg.nt is stale: run .venv/bin/python tests/fixtures/eukg/build_fixture.py"
-    )
-    with SparqlServer(load_store(text)) as server:
-        yield server
-
-
-@pytest.fixture
-def server(endpoint_server: SparqlServer) -> SparqlServer:
-    endpoint_server.reset()
-    return endpoint_server
 
 
 def new_store(path: Path) -> EmbeddedStore:

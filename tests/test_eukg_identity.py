@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from test_eukg import bf, endpoint_server, fixture_data, harvest, new_store, server, snapshot  # noqa: F401
+from test_eukg import bf, harvest, new_store, snapshot
 
 from graph.identity import load_renames, normalize_name, parse_org_number
 from graph.load import load_files
@@ -95,7 +95,7 @@ def beneficiary_projects(store: EmbeddedStore, org_id: str) -> set[str]:
 
 
 # -- Region Gävleborg: the renames table, at parse time -------------------------------------------
-def test_region_gavleborg_is_one_node_whichever_loads_first(server, fixture_data, shared_data: Path,  # noqa: F811
+def test_region_gavleborg_is_one_node_whichever_loads_first(server, fixture_data, shared_data: Path,
                                                              tmp_path: Path) -> None:
     projects = fixture_data.projects
     cases = json.loads((shared_data / PROJECTS).read_text(encoding="utf-8"))
@@ -148,7 +148,7 @@ def test_region_gavleborg_is_one_node_whichever_loads_first(server, fixture_data
 
 
 # -- exact names: harvested beneficiaries fold into numbered procurement buyers --------------------
-def test_harvested_beneficiaries_fold_into_numbered_buyers_by_exact_name(server, fixture_data, shared_data: Path,  # noqa: F811
+def test_harvested_beneficiaries_fold_into_numbered_buyers_by_exact_name(server, fixture_data, shared_data: Path,
                                                                          tmp_path: Path) -> None:
     projects = fixture_data.projects
     buyers = numbered_buyers(shared_data / AWARDS)
@@ -205,7 +205,7 @@ def test_harvested_beneficiaries_fold_into_numbered_buyers_by_exact_name(server,
 
 
 # -- one theme id scheme ----------------------------------------------------------------------------
-def test_harvested_and_projektbanken_to03_share_one_theme(server, fixture_data, shared_data: Path,  # noqa: F811
+def test_harvested_and_projektbanken_to03_share_one_theme(server, fixture_data, shared_data: Path,
                                                            tmp_path: Path) -> None:
     harvested = {f"EUKG:{p.qid}" for p in fixture_data.projects
                  for q in p.themes if bf.THEMES[q][:2] == ("thematic_objective", "03")}

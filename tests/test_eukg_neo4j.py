@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_eukg import endpoint_server, fixture_data, harvest, new_store, server, snapshot  # noqa: F401
+from test_eukg import harvest, new_store, snapshot
 
 pytestmark = pytest.mark.neo4j
 
 
-def test_harvest_into_neo4j_equals_embedded(server, neo4j_store, tmp_path: Path) -> None:  # noqa: F811
+def test_harvest_into_neo4j_equals_embedded(server, neo4j_store, tmp_path: Path) -> None:
     embedded = new_store(tmp_path / "g.db")
     harvest(embedded, server.url, tmp_path / "cache")
     server.reset()
@@ -23,7 +23,7 @@ def test_harvest_into_neo4j_equals_embedded(server, neo4j_store, tmp_path: Path)
     assert neo4j_store.counts().nodes["Project"] == len(want["Project"]) > 50
 
 
-def test_harvest_and_projektbanken_meet_on_one_node_in_neo4j(server, neo4j_store, shared_data: Path,  # noqa: F811
+def test_harvest_and_projektbanken_meet_on_one_node_in_neo4j(server, neo4j_store, shared_data: Path,
                                                              tmp_path: Path) -> None:
     from test_eukg_identity import PROJECTS, REGION_GAVLEBORG, SEED_PROJECT, beneficiary_projects, order_free
 

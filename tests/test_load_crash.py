@@ -92,6 +92,7 @@ def _clear_neo4j(store: Neo4jStore) -> None:
     store.ensure_schema()
 
 
+@pytest.mark.neo4j
 def test_neo4j_killed_load_converges_on_rerun(neo4j_store: Neo4jStore) -> None:
     uri = os.environ["NEO4J_TEST_URI"]
     assert _total_records() > (KILL_AFTER + 3) * BATCH  # the kill lands well before the end
@@ -133,6 +134,7 @@ def test_embedded_killed_load_converges_on_rerun(tmp_path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.neo4j
 def test_failed_batch_keeps_committed_and_rerun_completes(neo4j_store: Neo4jStore) -> None:
     """A batch refused for data reasons (a key too large for the index) stops the load; fixed, it completes."""
     records: list[Any] = list(iter_records(scale=200, seed=3))

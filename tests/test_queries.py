@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from test_queries_parity import REGION_GAVLEBORG, SEED, parity_records
 
 from graph.cli import cli
+from graph.errors import QueryError
 from graph.queries import (
     QUERY_DIR,
     Param,
-    QueryError,
     get_query,
     list_queries,
     parse_header,

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def small_graph() -> list:
     ]
 
 
+@pytest.mark.neo4j
 def test_load_counts_and_reload_changes_nothing(neo4j_store: Neo4jStore) -> None:
     first = neo4j_store.load(small_graph(), batch_size=4)
     assert (first.nodes_created, first.rels_created, first.batches) == (4, 5, 3)
@@ -51,6 +53,7 @@ def test_load_counts_and_reload_changes_nothing(neo4j_store: Neo4jStore) -> None
     assert neo4j_store.query("MATCH (n) RETURN n.source AS s, properties(n) AS p ORDER BY s, p.title") == props_before
 
 
+@pytest.mark.neo4j
 def test_merge_keeps_known_values_accumulates_sources_and_unions_aliases(neo4j_store: Neo4jStore) -> None:
     neo4j_store.load(
         [Node("Organisation", {"org_id": ORG_A, "name": "Region Gävleborg", "aliases": ["RG"], "source": "a"})]
@@ -74,6 +77,7 @@ def test_merge_keeps_known_values_accumulates_sources_and_unions_aliases(neo4j_s
     assert neo4j_store.query("MATCH (o:Organisation) RETURN o.source AS s") == [{"s": "a;b;c"}]
 
 
+@pytest.mark.neo4j
 def test_relationship_keys_and_property_merge(neo4j_store: Neo4jStore) -> None:
     neo4j_store.load(small_graph())
     rows = neo4j_store.query(
@@ -98,6 +102,7 @@ def test_relationship_keys_and_property_merge(neo4j_store: Neo4jStore) -> None:
     assert neo4j_store.query("MATCH (p:Procurement) RETURN p.value AS v") == [{"v": 1000.0}]
 
 
+@pytest.mark.neo4j
 def test_missing_endpoint_names_batch_and_record_keeps_committed_batches(neo4j_store: Neo4jStore) -> None:
     records = small_graph()[:4] + [Rel("BUYER_OF", ("Organisation", ORG_A), ("Procurement", "UH-404"))]
     with pytest.raises(StoreError) as err:
@@ -112,6 +117,7 @@ def test_missing_endpoint_names_batch_and_record_keeps_committed_batches(neo4j_s
     assert neo4j_store.counts().rels["BUYER_OF"] == 1
 
 
+@pytest.mark.neo4j
 def test_batch_refused_by_server_names_first_offending_record(neo4j_store: Neo4jStore) -> None:
     """A key too large for Neo4j's index: a real server-side refusal, not a Python check."""
     huge = "X" * 40_000
@@ -130,11 +136,13 @@ def test_batch_refused_by_server_names_first_offending_record(neo4j_store: Neo4j
     assert neo4j_store.counts().nodes["Fund"] == 5
 
 
+@pytest.mark.neo4j
 def test_invalid_record_names_batch(neo4j_store: Neo4jStore) -> None:
     with pytest.raises(StoreError, match=r"batch 1: .*property 'nope' is not in graph/model.py"):
         neo4j_store.load([Node("Fund", {"code": "ERDF", "nope": 1})])
 
 
+@pytest.mark.neo4j
 def test_query_rows_write_properties(neo4j_store: Neo4jStore) -> None:
     neo4j_store.load(small_graph())
     assert neo4j_store.query(
@@ -157,6 +165,7 @@ def test_query_rows_write_properties(neo4j_store: Neo4jStore) -> None:
         neo4j_store.query("MATCH (n RETURN n")
 
 
+@pytest.mark.neo4j
 def test_schema_constraints_and_version_check(neo4j_store: Neo4jStore) -> None:
     constraints = {r["name"] for r in neo4j_store.query("SHOW CONSTRAINTS YIELD name RETURN name")}
     assert {"stakenet_organisation_org_id", "stakenet_project_project_id", "stakenet_meta_key"} <= constraints
@@ -224,6 +233,7 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory):
     proc.wait(timeout=120)
 
 
+@pytest.mark.neo4j
 def test_wrong_password_is_named_and_never_printed(auth_server: str) -> None:
     secret = "hunter2-not-the-password"
     with pytest.raises(StoreError) as err:
@@ -236,6 +246,7 @@ def test_wrong_password_is_named_and_never_printed(auth_server: str) -> None:
     assert result.exit_code == 1 and "wrong user or password" in result.output and secret not in result.output
 
 
+@pytest.mark.neo4j
 def test_cli_loads_and_queries_neo4j(neo4j_store: Neo4jStore, shared_data: Path, tmp_path: Path) -> None:
     """`stakenet` against Neo4j exactly as a user runs it: env NEO4J_URI, load twice, query."""
     uri = os.environ["NEO4J_TEST_URI"]
@@ -301,6 +312,7 @@ def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
     assert "test-password-1" not in (ROOT / "docker-compose.yml").read_text()
 
 
+@pytest.mark.neo4j
 def test_relationships_to_fresh_nodes_are_created_once(neo4j_store: Neo4jStore) -> None:
     """Rels touching a node made in the same batch take the CREATE path; later batches MERGE onto them."""
     org = Node("Organisation", {"org_id": ORG_A, "source": "a"})
@@ -322,3 +334,26 @@ def test_relationships_to_fresh_nodes_are_created_once(neo4j_store: Neo4jStore) 
     with pytest.raises(StoreError, match="Organisation 'SE-ON:0000000000' does not exist"):
         neo4j_store.load([Node("Project", {"project_id": "P-11"}), missing])
     assert neo4j_store.counts().nodes["Project"] == 2  # the failed batch rolled back whole
+
+
+def test_neo4j_store_imports_neither_embedded_engine_nor_arrow() -> None:
+    """A Neo4j-only user imports the Neo4j store without LadybugDB or pyarrow installed.
+
+    The neo4j driver itself imports pyarrow when it is installed (an optional integration), so
+    the subprocess hides both packages, as on a machine without them, and checks nothing of
+    stakenet needs them.
+    """
+    code = (
+        "import sys\n"
+        "class Hide:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('ladybug', 'pyarrow'):\n"
+        "            raise ImportError(f'{name} is hidden in this test')\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "import graph.store.neo4j\n"
+        "print(sorted(m for m in ('ladybug', 'pyarrow', 'graph.store.embedded') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

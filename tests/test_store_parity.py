@@ -46,6 +46,7 @@ def _answers(store: EmbeddedStore | Neo4jStore) -> dict[str, list[dict[str, Any]
     return {name: _normalise(store.query(cypher, PARAMS)) for name, cypher in QUERIES.items()}
 
 
+@pytest.mark.neo4j
 def test_synthetic_network_same_counts_and_answers(embedded_store: EmbeddedStore, neo4j_store: Neo4jStore) -> None:
     records = list(iter_records(scale=400, seed=11))
     emb = embedded_store.load(records, batch_size=3_000)
@@ -74,6 +75,7 @@ MERGE_RECORDS = [
 ]
 
 
+@pytest.mark.neo4j
 @pytest.mark.parametrize("batch_size", [1, 4, 100])
 def test_merge_rules_agree(embedded_store: EmbeddedStore, neo4j_store: Neo4jStore, batch_size: int) -> None:
     embedded_store.load(MERGE_RECORDS, batch_size=batch_size)

@@ -338,7 +338,8 @@ def test_cli_unknown_organisation_is_a_one_line_error(db, tmp_path):
 def test_cli_region_community_and_network(db, tmp_path):
     run = lambda *args: CliRunner().invoke(cli, ["--db", str(db), "view", *args, "--out", str(tmp_path)])  # noqa: E731
     r = run("region", "SE313")
-    assert r.exit_code == 0, r.output and (tmp_path / "region-SE313.html").is_file()
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "region-SE313.html").is_file()
     r = run("community", "3")
     assert r.exit_code == 1 and "run `stakenet analyze` first" in r.output
     r = run("network")

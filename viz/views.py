@@ -486,3 +486,30 @@ def write_view(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return PageInfo(out, n, len(edges), omitted, "precomputed" if big else "physics")
+
+
+def view_target(out: Path, slug: str) -> Path:
+    """``--out`` is a .html file, or a folder that gets ``<slug>.html``."""
+    return out if out.suffix.lower() in (".html", ".htm") else out / f"{slug}.html"
+
+
+def write_view_page(G: nx.Graph, out: Path, rerun: str, *, seed: int = 0, colour_by: str = "type") -> list[str]:
+    """Write a view command's page for ``G`` at ``out`` (file or folder); the lines to tell the user.
+
+    ``rerun`` is the command that drew ``G``: when nodes were left out, the page and the lines say
+    how to draw them all (``rerun --max-nodes <total>``).
+    """
+    omitted = int(G.graph.get("omitted") or 0)
+    if omitted:
+        G.graph["more"] = f"To see them: {rerun} --max-nodes {int(G.graph.get('total') or 0)}"
+    target = view_target(out, str(G.graph.get("slug") or "view"))
+    try:
+        info = write_view(G, target, seed=seed, colour_by=colour_by)
+    except OSError as exc:
+        raise StakenetError(f"cannot write the view to {target}: {exc.strerror or exc}. Choose another --out.") from exc
+    lines = [f"wrote {info.path}: {info.nodes:,} nodes, {info.edges:,} links ({info.layout} layout)"]
+    if omitted:
+        lines.append(f"  {omitted:,} more nodes left out by --max-nodes. {G.graph['more']}")
+    if info.nodes == 0:
+        lines.append(f"  the view is empty: {G.graph.get('empty_message')}")
+    return lines

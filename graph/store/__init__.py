@@ -1,18 +1,26 @@
-"""Stores: the embedded default (LadybugDB) and Neo4j, behind one small interface.
+"""Stores: the embedded default (LadybugDB) and Neo4j, behind one small interface, :class:`Store`.
 
 Both store classes take an open connection (only ``graph/cli.py`` opens one) and offer:
 
 - ``ensure_schema()``: DDL / constraints from graph/model.py, schema version check;
 - ``load(records, batch_size=..., progress=...) -> LoadStats``: idempotent upsert of Node/Rel records;
 - ``query(cypher, params) -> list[dict]`` and ``rows(cypher, params) -> Iterator[tuple]`` (streamed);
+- ``run(cypher, params, write=False) -> (columns, rows)``: one ad-hoc statement, read-only by default;
 - ``write_properties(label, rows) -> int``: set properties on existing nodes by key (metrics);
 - ``counts() -> Counts``: nodes per label, relationships per type;
 - ``dialect``: ``"embedded"`` or ``"neo4j"``, which picks a query's sibling variant.
+
+What both share (batch folding, merge rules, counts, messages) is in ``graph/store/batch.py``;
+``embedded.py`` and ``neo4j.py`` hold only their dialect. This package imports neither engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graph.records import Record
 
 
 @dataclass
@@ -48,3 +56,34 @@ class Counts:
     @property
     def total_rels(self) -> int:
         return sum(self.rels.values())
+
+
+class Store(Protocol):
+    """What every store offers (``EmbeddedStore``, ``Neo4jStore``); code above the stores uses only this."""
+
+    dialect: str
+
+    def ensure_schema(self) -> None:
+        """Create what graph/model.py needs; refuse a database of another schema version."""
+
+    def load(
+        self, records: Iterable[Record], *, batch_size: int = ..., progress: Callable[[int], None] | None = None
+    ) -> LoadStats:
+        """Upsert ``records`` in batches; reloading the same records changes nothing."""
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every row of ``cypher`` as a dict."""
+
+    def rows(self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = ...) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``cypher`` as tuples, streamed."""
+
+    def run(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One ad-hoc statement, read-only unless ``write``: column names and rows of plain values."""
+
+    def write_properties(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Set properties on existing ``label`` nodes by key; the number of nodes matched."""
+
+    def counts(self) -> Counts:
+        """Nodes per label and relationships per type."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import tempfile
 import time
-from collections import defaultdict
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,12 +27,29 @@ import ladybug
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from graph.errors import SchemaError, StoreError
+from graph.errors import QueryError, SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, Rel, batches, validate
+from graph.records import Record, batches
 from graph.store import Counts, LoadStats
+from graph.store.batch import (
+    BATCH_SIZE_TOO_SMALL,
+    READ_ONLY_REFUSED,
+    changed_rows,
+    count_graph,
+    fold_batch,
+    missing_endpoint_message,
+    one_line,
+    plain,
+    property_columns,
+    validate_in_batch,
+)
 
 DEFAULT_BATCH_SIZE = 200_000
+
+_LEAD = r"^(?:\s|//[^\n]*\n|/\*.*?\*/)*"
+_TX_CONTROL = re.compile(_LEAD + r"(BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b", re.I | re.S)
+# Statements that touch files or the catalogue rather than read the graph.
+_SIDE_EFFECTS = re.compile(_LEAD + r"(EXPORT|IMPORT|ATTACH|DETACH|INSTALL|LOAD\s+EXTENSION|USE)\b", re.I | re.S)
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "STRING": pa.string(),
@@ -98,35 +116,6 @@ def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str,
     return pa.Table.from_arrays(arrays, names=[c for c, _ in columns])
 
 
-def _merge_into(old: dict[str, Any], new: Mapping[str, Any]) -> None:
-    """Fold ``new`` into ``old`` the way the database does: known values win, sources accumulate."""
-    for k, v in new.items():
-        if v is None:
-            continue
-        if k == "source" and old.get("source"):
-            # a source already listed leaves the list as it is (replacing it lost the others)
-            parts = old["source"].split(";")
-            old["source"] = ";".join([*parts, *(s for s in dict.fromkeys(v.split(";")) if s not in parts)])
-        elif k == "aliases" and old.get("aliases"):
-            old["aliases"] = list(dict.fromkeys([*old["aliases"], *v]))
-        else:
-            old[k] = v
-
-
-def _changed_rows(existing: Mapping[Any, dict[str, Any]], incoming: Mapping[Any, dict[str, Any]]) -> list[Any]:
-    """Rows whose stored values change when ``incoming`` is merged in (nothing to write otherwise).
-
-    Node rows come back as merged dicts; relationship rows as ``(identity, merged)`` pairs.
-    """
-    out: list[Any] = []
-    for ident, stored in existing.items():
-        merged = dict(stored)
-        _merge_into(merged, incoming[ident])
-        if merged != stored:
-            out.append(merged if isinstance(ident, str) else (ident, merged))
-    return out
-
-
 @contextmanager
 def _as_parquet(data: pa.Table) -> Iterator[str]:
     """A temporary Parquet file holding ``data``, as a quoted Cypher string literal.
@@ -149,6 +138,7 @@ class EmbeddedStore:
     """The stakenet graph in a LadybugDB database, handed an open connection.
 
     >>> import tempfile, os
+    >>> from graph.records import Node
     >>> store = EmbeddedStore(open_database(os.path.join(tempfile.mkdtemp(), "g.db")))
     >>> store.ensure_schema()
     >>> stats = store.load([Node("Fund", {"code": "ERDF", "source": "demo"})])
@@ -247,7 +237,7 @@ class EmbeddedStore:
         the database nor earlier in the stream raises StoreError naming the batch and the record.
         """
         if batch_size < 1:
-            raise StoreError("batch size must be at least 1")
+            raise StoreError(BATCH_SIZE_TOO_SMALL)
         stats = LoadStats()
         for number, batch in enumerate(batches(records, batch_size), start=1):
             stats.add(self._load_batch(batch, number))
@@ -269,42 +259,10 @@ class EmbeddedStore:
     def _load_batch_unguarded(self, batch: Sequence[Record], number: int) -> LoadStats:
         stats = LoadStats(records=len(batch), batches=1)
         self._rel_copy_seconds = 0.0
-        nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
         # Each shape of record (label or type, endpoints, property names) is validated in full
         # once per batch; the types of the rest are checked when their Arrow columns are built.
-        checked: set[tuple[Any, ...]] = set()
-        for record in batch:
-            if isinstance(record, Node):
-                shape: tuple[Any, ...] = (record.label, *record.props)
-            elif isinstance(record, Rel):
-                shape = (record.type, record.src[0], record.dst[0], *record.props)
-            else:
-                shape = (type(record),)
-            if shape not in checked:
-                self._validate(record, number)
-                checked.add(shape)
-            if isinstance(record, Node):
-                by_key = nodes[record.label]
-                key = record.key
-                if not key:
-                    self._validate(record, number)
-                if key in by_key:
-                    _merge_into(by_key[key], record.props)
-                else:
-                    by_key[key] = {k: v for k, v in record.props.items() if v is not None}
-            else:
-                if not record.src[1] or not record.dst[1]:
-                    self._validate(record, number)
-                rt = REL_TYPES[record.type]
-                key_values = tuple(record.props.get(k) or "" for k in rt.key)
-                ident = (record.src[1], record.dst[1], *key_values)
-                by_ident = rels[(record.type, record.src[0], record.dst[0])]
-                if ident in by_ident:
-                    _merge_into(by_ident[ident], record.props)
-                else:
-                    by_ident[ident] = {k: v for k, v in record.props.items() if v is not None}
-                by_ident[ident].update(zip(rt.key, key_values))
+        folded = fold_batch(batch, lambda record: validate_in_batch(record, number))
+        nodes, rels = folded.nodes, folded.rels
         fresh: dict[str, set[str]] = {}
         self.conn.execute("BEGIN TRANSACTION")
         try:
@@ -323,7 +281,7 @@ class EmbeddedStore:
         except SchemaError as exc:
             self._rollback()
             for record in batch:  # name the first record at fault
-                self._validate(record, number)
+                validate_in_batch(record, number)
             raise StoreError(f"batch {number}: {exc}") from exc
         except RuntimeError as exc:
             self._rollback()
@@ -347,13 +305,6 @@ class EmbeddedStore:
         except RuntimeError:
             pass
 
-    @staticmethod
-    def _validate(record: Record, number: int) -> None:
-        try:
-            validate(record)
-        except SchemaError as exc:
-            raise StoreError(f"batch {number}: {exc} (record {record!r})") from exc
-
     def _existing_keys(self, label: str, key: str, keys: Sequence[str]) -> set[str]:
         return set(self._columns_of(f"UNWIND $keys AS k MATCH (n:{label}) WHERE n.{key} = k RETURN k", {"keys": list(keys)})[0])
 
@@ -372,7 +323,7 @@ class EmbeddedStore:
         if new_rows:
             # Name the columns: after a schema change the table's column order may differ from model.py.
             self._copy(nt.label, [n for n, _ in columns], _arrow_table(columns, new_rows))
-        changed = _changed_rows(existing, by_key)
+        changed = changed_rows(existing, by_key)
         if changed:
             present = {name for row in changed for name in row}
             cols_ = [(n, t) for n, t in columns if n in present]
@@ -401,9 +352,7 @@ class EmbeddedStore:
             if missing:
                 example = next(i for i in by_ident if i[pos] == missing[0])
                 raise StoreError(
-                    f"batch {number}: {rt.type} from {src_label} {example[0]!r} to {dst_label} {example[1]!r}: "
-                    f"{end_label} {missing[0]!r} does not exist ({len(missing)} missing {end_label} endpoints in "
-                    "this batch). A source must yield a node before relationships that use it."
+                    missing_endpoint_message(number, rt.type, (src_label, example[0]), (dst_label, example[1]), end_label, missing)
                 )
         key_cols = list(rt.key)
         value_cols = [p for p in rt.prop_names if p not in key_cols]
@@ -438,7 +387,7 @@ class EmbeddedStore:
             t0 = time.perf_counter()
             self._copy(rt.type, [n for n, _ in columns], table, options)
             self._rel_copy_seconds += time.perf_counter() - t0
-        changed = _changed_rows(existing, by_ident)
+        changed = changed_rows(existing, by_ident)
         if changed:
             rows = []
             for ident, merged in changed:
@@ -468,6 +417,54 @@ class EmbeddedStore:
         names = res.get_column_names()
         return [dict(zip(names, row)) for row in res.get_all()]
 
+    def run(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one ad-hoc statement, in a ``READ ONLY`` transaction unless ``write``: columns and rows.
+
+        The engine refuses writes in the read-only transaction; the text must be a single
+        statement, and transaction control or file and catalogue statements raise QueryError.
+        """
+        conn = self.conn
+        m = _TX_CONTROL.match(cypher)
+        if m:
+            raise QueryError(f"{m[1].upper()} is not allowed here: stakenet runs each query in its own transaction")
+        m = _SIDE_EFFECTS.match(cypher)
+        if m and not write:
+            raise QueryError(f"{m[1].upper()} statements change files or the database; add --write if you mean it")
+        conn.execute("BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY")
+        try:
+            # One statement only, prepared inside the transaction: text such as "MATCH ...; COMMIT;
+            # CREATE ..." must not leave it. prepare() refuses several statements and reports syntax errors.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # a separate prepare is what we want here
+                prepared = conn.prepare(cypher)
+            if not prepared.is_success():
+                raise RuntimeError(prepared.get_error_message())
+            res = conn.execute(prepared, dict(params or {}))
+            assert not isinstance(res, list)
+            columns = list(res.get_column_names())
+            rows = [tuple(plain(v) for v in row) for row in res.get_all()]
+        except RuntimeError as exc:
+            self._end_transaction()
+            msg = str(exc)
+            if "read-only transaction" in msg:
+                raise QueryError(READ_ONLY_REFUSED) from exc
+            raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
+        try:
+            conn.execute("COMMIT")
+        except RuntimeError as exc:  # the statement ended the transaction itself
+            raise QueryError(f"the query may not end its transaction: {exc}") from exc
+        return columns, rows
+
+    def _end_transaction(self) -> None:
+        """Roll back, unless the engine already did (it ends a transaction on some errors)."""
+        try:
+            self.conn.execute("ROLLBACK")
+        except RuntimeError as exc:
+            if "No active transaction" not in str(exc):
+                raise
+
     def rows(self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000) -> Iterator[tuple[Any, ...]]:
         """Stream the rows of ``cypher`` as tuples, a chunk at a time (for large projections)."""
         res = self._execute(cypher, params)
@@ -486,10 +483,7 @@ class EmbeddedStore:
         nt = NODE_TYPES[label]
         if not rows:
             return 0
-        names = [n for n in nt.prop_names if n != nt.key and any(n in r for r in rows)]
-        unknown = {n for r in rows for n in r} - set(nt.prop_names)
-        if unknown:
-            raise SchemaError(f"{label} has no properties {sorted(unknown)} in graph/model.py")
+        names = property_columns(label, rows)
         cols = [(nt.key, "STRING")] + [(n, nt.prop(n).type) for n in names]
         table = _arrow_table(cols, rows)
         sets = ", ".join(f"n.{n} = {n}" for n in names)
@@ -499,11 +493,4 @@ class EmbeddedStore:
 
     def counts(self) -> Counts:
         """Nodes per label and relationships per type."""
-        counts = Counts()
-        for label in NODE_TYPES:
-            if label == "Meta":
-                continue
-            counts.nodes[label] = int(self._all(f"MATCH (n:{label}) RETURN count(*)")[0][0])
-        for type_ in REL_TYPES:
-            counts.rels[type_] = int(self._all(f"MATCH ()-[e:{type_}]->() RETURN count(*)")[0][0])
-        return counts
+        return count_graph(lambda cypher: self._all(cypher)[0][0])

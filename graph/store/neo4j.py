@@ -5,7 +5,7 @@ comes from graph/model.py: a unique constraint (hence an index) for every node k
 node holding the schema version.
 
 Loads are idempotent upserts. Records are cut into batches (default 10,000); each batch is
-de-duplicated in Python exactly as the embedded store does it, then written in **one** write
+folded in Python as the embedded store folds it (graph/store/batch.py), then written in **one** write
 transaction through ``session.execute_write`` (so the driver retries transient failures): one
 ``UNWIND $rows ... MERGE`` statement per node label, then one per relationship type and label pair.
 Known values are never overwritten with unknown ones (``None`` properties are dropped before
@@ -16,7 +16,6 @@ is written, the next one is validated and folded in Python.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -24,18 +23,30 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     ConfigurationError,
+    CypherSyntaxError,
     DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
 )
 
-from graph.errors import SchemaError, StoreError
+from graph.errors import QueryError, SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Node, Record, batches, validate
+from graph.records import Record, batches
 from graph.store import Counts, LoadStats
-from graph.store.embedded import _merge_into
+from graph.store.batch import (
+    BATCH_SIZE_TOO_SMALL,
+    READ_ONLY_REFUSED,
+    count_graph,
+    fold_batch,
+    missing_endpoint_message,
+    one_line,
+    plain,
+    property_columns,
+    validate_in_batch,
+)
 
 DEFAULT_BATCH_SIZE = 10_000
 
@@ -162,11 +173,6 @@ def _short(record: Record, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 15] + f"... ({len(text)} chars)"
 
 
-def _one_line(msg: str | None) -> str:
-    lines = [ln.strip() for ln in (msg or "").splitlines() if ln.strip()]
-    return lines[0] if lines else (msg or "")
-
-
 class _Statement:
     """One UNWIND statement of a batch, with its rows and what they came from."""
 
@@ -209,10 +215,10 @@ class Neo4jStore:
 
     def _fail(self, exc: Exception, what: str) -> StoreError:
         if isinstance(exc, (ServiceUnavailable, SessionExpired)):
-            return StoreError(f"lost the connection to Neo4j during {what}: {_one_line(str(exc))}")
+            return StoreError(f"lost the connection to Neo4j during {what}: {one_line(str(exc))}")
         if isinstance(exc, Neo4jError):
-            return StoreError(f"Neo4j refused {what}: {_one_line(exc.message)}")
-        return StoreError(f"{what} failed: {_one_line(str(exc))}")
+            return StoreError(f"Neo4j refused {what}: {one_line(exc.message)}")
+        return StoreError(f"{what} failed: {one_line(str(exc))}")
 
     def _run(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         # An auto-commit transaction, so that ``CALL { ... } IN TRANSACTIONS`` works too.
@@ -281,7 +287,7 @@ class Neo4jStore:
         """
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
-            raise StoreError("batch size must be at least 1")
+            raise StoreError(BATCH_SIZE_TOO_SMALL)
         stats = LoadStats()
         # One worker thread writes batch N while this thread validates and folds batch N+1 (the
         # driver waits on the socket without the GIL). Batch N+1 is sent only once batch N has
@@ -314,29 +320,10 @@ class Neo4jStore:
         return stats
 
     def _statements(self, batch: Sequence[Record], number: int) -> list[_Statement]:
-        nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        node_origin: dict[tuple[str, str], Record] = {}
-        rels: dict[tuple[str, str, str], dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
-        rel_origin: dict[tuple[Any, ...], Record] = {}
-        for record in batch:
-            try:
-                validate(record)
-            except SchemaError as exc:
-                raise StoreError(f"batch {number}: {exc} (record {_short(record)})") from exc
-            if isinstance(record, Node):
-                slot = nodes[record.label].setdefault(record.key, {})
-                _merge_into(slot, record.props)
-                node_origin.setdefault((record.label, record.key), record)
-            else:
-                rt = REL_TYPES[record.type]
-                key_values = tuple(record.props.get(k) or "" for k in rt.key)
-                ident = (record.src[1], record.dst[1], *key_values)
-                group = (record.type, record.src[0], record.dst[0])
-                slot = rels[group].setdefault(ident, {})
-                _merge_into(slot, record.props)
-                for k, v in zip(rt.key, key_values):
-                    slot[k] = v
-                rel_origin.setdefault((group, ident), record)
+        folded = fold_batch(
+            batch, lambda record: validate_in_batch(record, number, _short), every_record=True, keep_origins=True
+        )
+        nodes, rels, origin = folded.nodes, folded.rels, folded.origins
         out: list[_Statement] = []
         for label in sorted(nodes):
             nt = NODE_TYPES[label]
@@ -352,7 +339,7 @@ class Neo4jStore:
                         "aliases": props.get("aliases"),
                     }
                 )
-                origins.append(node_origin[(label, k)])
+                origins.append(origin[(label, k)])
             out.append(_Statement(self._node_cypher[label], rows, origins, "node", label=label))
         for group in sorted(rels):
             type_, src_label, dst_label = group
@@ -366,7 +353,7 @@ class Neo4jStore:
                 for n, k in enumerate(rt.key):
                     row[k] = ident[2 + n]
                 rows.append(row)
-                origins.append(rel_origin[(group, ident)])
+                origins.append(origin[(group, ident)])
             out.append(_Statement(_rel_cypher(rt, src, dst), rows, origins, "rel", (rt, src, dst)))
         return out
 
@@ -409,13 +396,13 @@ class Neo4jStore:
             raise StoreError(str(exc)) from None
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(
-                f"batch {number}: lost the connection to Neo4j ({_one_line(str(exc))}). Earlier batches are "
+                f"batch {number}: lost the connection to Neo4j ({one_line(str(exc))}). Earlier batches are "
                 "committed; run the same load again to complete it."
             ) from exc
         except Neo4jError as exc:
             culprit = self._first_offender(statements)
             raise StoreError(
-                f"batch {number}: Neo4j refused it: {_one_line(exc.message)[:400]}; first offending record: {culprit}. "
+                f"batch {number}: Neo4j refused it: {one_line(exc.message)[:400]}; first offending record: {culprit}. "
                 "Earlier batches are committed; fix the record and run the load again."
             ) from exc
         for st, (created, rows) in zip(statements, done):
@@ -441,11 +428,9 @@ class Neo4jStore:
             missing = [k for k in keys if k not in found]
             if missing:
                 i = next(i for i, row in enumerate(st.rows) if row[key_field] == missing[0])
-                return (
-                    f"batch {number}: {rt.type} from {src.label} {st.rows[i]['s']!r} to {dst.label} "
-                    f"{st.rows[i]['d']!r}: {end.label} {missing[0]!r} does not exist ({len(missing)} missing "
-                    f"{end.label} endpoints in this batch; first record {_short(st.origins[i])}). A source must yield "
-                    "a node before relationships that use it."
+                return missing_endpoint_message(
+                    number, rt.type, (src.label, st.rows[i]["s"]), (dst.label, st.rows[i]["d"]), end.label, missing,
+                    _short(st.origins[i]),
                 )
         return f"batch {number}: {rt.type}: some endpoints do not exist"
 
@@ -473,6 +458,35 @@ class Neo4jStore:
         """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
         return self._run(cypher, params)
 
+    def run(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one ad-hoc statement, read-only unless ``write``: its columns and rows.
+
+        Read-only is the driver's ``execute_read`` in a READ-mode session (the server refuses
+        writes); refusals and syntax errors raise QueryError with the server's first line.
+        """
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[tuple[Any, ...]]]:
+            res = tx.run(cypher, dict(params or {}))
+            keys = list(res.keys())
+            return keys, [tuple(plain(v) for v in rec.values()) for rec in res]
+
+        mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        try:
+            with self._session(default_access_mode=mode) as session:
+                return session.execute_write(work) if write else session.execute_read(work)
+        except CypherSyntaxError as exc:
+            raise QueryError(one_line(f"Cypher syntax error: {exc.message}")) from exc
+        except ClientError as exc:
+            if "AccessMode" in (exc.code or "") or "read access mode" in (exc.message or ""):
+                raise QueryError(READ_ONLY_REFUSED) from exc
+            raise QueryError(one_line(f"the query failed on Neo4j: {exc.message}")) from exc
+        except Neo4jError as exc:
+            raise QueryError(one_line(f"the query failed on Neo4j: {exc.message}")) from exc
+        except DriverError as exc:
+            raise self._fail(exc, "the query") from exc
+
     def rows(
         self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000
     ) -> Iterator[tuple[Any, ...]]:
@@ -494,10 +508,7 @@ class Neo4jStore:
         nt = NODE_TYPES[label]
         if not rows:
             return 0
-        unknown = {n for r in rows for n in r} - set(nt.prop_names)
-        if unknown:
-            raise SchemaError(f"{label} has no properties {sorted(unknown)} in graph/model.py")
-        names = [n for n in nt.prop_names if n != nt.key and any(n in r for r in rows)]
+        names = property_columns(label, rows)
         types = self._types[label]
         sets = ", ".join(f"n.{n} = row.{n}" for n in names)
         cypher = (
@@ -522,18 +533,11 @@ class Neo4jStore:
 
     def counts(self) -> Counts:
         """Nodes per label and relationships per type (from Neo4j's count store: cheap)."""
-        counts = Counts()
         try:
             with self._session() as session:
-                for label in NODE_TYPES:
-                    if label == "Meta":
-                        continue
-                    counts.nodes[label] = session.run(f"MATCH (n:{label}) RETURN count(n) AS c").single(strict=True)["c"]
-                for type_ in REL_TYPES:
-                    counts.rels[type_] = session.run(f"MATCH ()-[e:{type_}]->() RETURN count(e) AS c").single(strict=True)["c"]
+                return count_graph(lambda cypher: session.run(cypher).single(strict=True)["c"])
         except (Neo4jError, DriverError) as exc:
             raise self._fail(exc, "counting") from exc
-        return counts
 
 
 def _write_rows(tx: neo4j.ManagedTransaction, cypher: str, rows: list[dict[str, Any]]) -> int:
