@@ -74,7 +74,10 @@ def imported_modules(name: str, path: Path, modules: dict[str, Path]) -> set[str
         # importing a.b.c imports the packages a and a.b first (their __init__ modules)
         for i in range(1, len(parts) + 1):
             prefix = ".".join(parts[:i])
-            if prefix in modules and prefix != name:
+            # A package's own modules run after its __init__ has started: the implicit import of
+            # an enclosing package is no edge (an explicit `from graph.report import x` still is).
+            implicit_ancestor = prefix != target and name.startswith(prefix + ".")
+            if prefix in modules and prefix != name and not implicit_ancestor:
                 out.add(prefix)
     return out
 
