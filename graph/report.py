@@ -44,7 +44,7 @@ from graph.indicators import (
     community_indicators,
     compute_indicators,
 )
-from graph.load import identity_summary
+from graph.ingest.summaries import identity_summary
 from graph.lookup import resolve_organisation
 from graph.network import NetworkResult
 

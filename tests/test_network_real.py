@@ -16,7 +16,7 @@ import pytest
 
 from graph import indicators as I
 from graph import network as N
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
 pytestmark = pytest.mark.slow

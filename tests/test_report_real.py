@@ -28,7 +28,7 @@ import jsonschema
 import pytest
 
 from graph import network, report
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
 pytestmark = pytest.mark.slow
