@@ -31,6 +31,7 @@ demo: install
 lint: install-dev
 	$(BIN)/ruff check graph viz tests bench
 	$(BIN)/mypy graph viz
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_architecture.py
 
 # Headless Chromium for the browser tests, from Debian's packages.
 browser:

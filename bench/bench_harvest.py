@@ -25,6 +25,9 @@ import pyoxigraph as ox  # noqa: E402
 from sparql_endpoint import SparqlServer  # noqa: E402
 
 from graph.sources import eukg  # noqa: E402
+from graph.sources.eukg import fetch as eukg_fetch  # noqa: E402
+from graph.sources.eukg import parse as eukg_parse  # noqa: E402
+from graph.sources.eukg import queries as eukg_queries  # noqa: E402
 
 PAGE_SIZE = 1000
 
@@ -41,28 +44,28 @@ def _load(n: int, directory: str) -> ox.Store:
     return store
 
 
-def _offset_pages(url: str, retry: eukg.RetryPolicy) -> Iterator[tuple[int, float, float]]:
+def _offset_pages(url: str, retry: eukg_fetch.RetryPolicy) -> Iterator[tuple[int, float, float]]:
     """The baseline: the same pages as iter_records, found by OFFSET; yields (projects, s, select s)."""
-    reference = eukg.fetch_reference(url, retry=retry, cache=None, stats=eukg.FetchStats(),
-                                     rng=__import__("random").Random(1), warn=eukg.Warnings())
+    reference = eukg.fetch_reference(url, retry=retry, cache=None, stats=eukg_fetch.FetchStats(),
+                                     rng=__import__("random").Random(1), warn=eukg_parse.Warnings())
     offset = 0
     while True:
         started = time.perf_counter()
-        ids = eukg.fetch_page(url, eukg.build_offset_query(eukg.PROJECT_SELECTOR, offset, PAGE_SIZE), "offset page",
+        ids = eukg_fetch.fetch_page(url, eukg_queries.build_offset_query(eukg_queries.PROJECT_SELECTOR, offset, PAGE_SIZE), "offset page",
                               retry=retry)
-        iris = eukg.parse_items(ids)
+        iris = eukg_parse.parse_items(ids)
         select = time.perf_counter() - started
         if not iris:
             return
-        facts = eukg.fetch_page(url, eukg.build_facts_query(iris), "offset facts", retry=retry)
-        eukg.parse_project_page(eukg.parse_rows(facts, eukg.PROJECT_FACTS, iris), reference)
+        facts = eukg_fetch.fetch_page(url, eukg_queries.build_facts_query(iris), "offset facts", retry=retry)
+        eukg_parse.parse_project_page(eukg_parse.parse_rows(facts, eukg_queries.PROJECT_FACTS, iris), reference)
         yield len(iris), time.perf_counter() - started, select
         if len(iris) < PAGE_SIZE:
             return
         offset += len(iris)
 
 
-def _keyset_pages(url: str, retry: eukg.RetryPolicy) -> Iterator[tuple[int, float, float]]:
+def _keyset_pages(url: str, retry: eukg_fetch.RetryPolicy) -> Iterator[tuple[int, float, float]]:
     """stakenet's harvest (iter_records); yields (projects, seconds, select seconds) per page."""
     stats = eukg.HarvestStats()
     seen = done = 0
@@ -92,7 +95,7 @@ def _profile(seconds: list[float]) -> str:
 
 def run(quick: bool) -> None:
     n = 10_000 if quick else 100_000
-    retry = eukg.RetryPolicy(attempts=3, base=0.5, timeout=600)
+    retry = eukg_fetch.RetryPolicy(attempts=3, base=0.5, timeout=600)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         store = _load(n, tmp)

@@ -1,6 +1,6 @@
 """Load every real file in ../shared/data into the embedded store (and Neo4j when reachable).
 
-Prints seconds per file for ``stakenet load`` (``graph.load.load_files``: parse, identity, batched
+Prints seconds per file for ``stakenet load`` (``graph.ingest.load.load_files``: parse, identity, batched
 upsert, merge of name-keyed organisations) on a fresh database, then for a reload (the idempotent
 path). The baseline, in the same run, is the naive loader: the same records written one ``MERGE``
 statement per record, timed on a sample of the procurement file and extrapolated to the whole
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.identity import OrgResolver
-from graph.load import FileReport, load_files
+from graph.ingest.load import load_files
+from graph.io.reports import FileReport
 from graph.model import NODE_TYPES
 from graph.records import Node, Record
 from graph.sources import upphandling

@@ -272,7 +272,7 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
           --value-file ../shared/data/se_procurement_2021_contracted_value.csv
       stakenet load projektbanken ../shared/data/se_erdf_2014_2020_projektbanken_2016.json
     """
-    from graph.load import load_files
+    from graph.ingest.load import load_files
 
     result = load_files(
         get_store(ctx), kind, list(paths), value_file=value_file, encoding=encoding,
@@ -288,7 +288,7 @@ def _eukg_filter(check: str) -> Any:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
         if value is None:
             return None
-        from graph.sources import eukg
+        from graph.sources.eukg import queries as eukg
 
         try:
             return str(getattr(eukg, check)(value))
@@ -329,7 +329,8 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
       stakenet harvest --country SE --page-size 500 --cache eukg-cache
       stakenet --db test.db harvest --endpoint http://127.0.0.1:7878/sparql --limit 100
     """
-    from graph.sources.eukg import RetryPolicy, harvest
+    from graph.ingest.harvest import harvest
+    from graph.sources.eukg.fetch import RetryPolicy
 
     def progress(stats: Any) -> None:
         click.echo("\r" + stats.progress_line(), err=True, nl=False)

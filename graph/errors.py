@@ -27,3 +27,23 @@ class ReportError(StakenetError):
 
 class QueryError(StakenetError):
     """A query file, a query name, a parameter or an ad-hoc query is wrong."""
+
+
+class RowError(SourceError, ValueError):
+    """A cell that cannot be parsed; the row goes to the rejects file.
+
+    Also a ValueError, as it was before the hierarchy took it in, so callers catching ValueError
+    around a cell parser keep working.
+    """
+
+    def __init__(self, field: str, value: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.value, self.reason = field, value, reason
+
+
+class TransientSourceError(SourceError):
+    """A request failed in a way worth retrying (timeout, dropped connection, 429, 5xx, bad JSON)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

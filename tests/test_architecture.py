@@ -17,21 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("graph", "viz")
 MAX_LINES = 600
 
-# Known violations on main while the architecture round is under way, each fixed on its own
-# branch; the lead engineer empties these after merging. An entry that no longer occurs fails
-# the test too, so the lists only shrink.
-KNOWN_VIOLATIONS_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        # the sources/load cycle: the loader imports the sources, the sources import its file helpers
-        ("graph.sources.nuts", "graph.load"),
-        ("graph.sources.projektbanken", "graph.load"),
-        ("graph.sources.upphandling", "graph.load"),
-    }
-)
-KNOWN_VIOLATIONS_LONG_MODULES: frozenset[str] = frozenset(
-    {"graph/load.py", "graph/sources/eukg.py"}
-)
-KNOWN_VIOLATIONS_NO_DOCSTRING: frozenset[str] = frozenset({"graph/sources/__init__.py"})
 
 
 def module_files() -> dict[str, Path]:
@@ -113,9 +98,6 @@ def test_the_import_scanner_sees_function_level_relative_and_package_imports(tmp
 
 def test_no_import_cycle_between_modules() -> None:
     graph = dependency_graph()
-    stale = sorted(edge for edge in KNOWN_VIOLATIONS_CYCLE_EDGES if not graph.has_edge(*edge))
-    assert not stale, f"allow-listed imports that no longer exist: {stale}; remove them from KNOWN_VIOLATIONS_CYCLE_EDGES"
-    graph.remove_edges_from(KNOWN_VIOLATIONS_CYCLE_EDGES)
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1:
@@ -133,7 +115,5 @@ def test_modules_are_small_and_say_their_job() -> None:
             long.add(rel)
         if not ast.get_docstring(ast.parse(text)):
             undocumented.add(rel)
-    assert long - KNOWN_VIOLATIONS_LONG_MODULES == set(), f"modules over {MAX_LINES} lines: split them"
-    assert KNOWN_VIOLATIONS_LONG_MODULES - long == set(), "no longer too long: remove from KNOWN_VIOLATIONS_LONG_MODULES"
-    assert undocumented - KNOWN_VIOLATIONS_NO_DOCSTRING == set(), "modules without a docstring saying their job"
-    assert KNOWN_VIOLATIONS_NO_DOCSTRING - undocumented == set(), "documented now: remove from KNOWN_VIOLATIONS_NO_DOCSTRING"
+    assert long == set(), f"modules over {MAX_LINES} lines: split them"
+    assert undocumented == set(), "modules without a docstring saying their job"

@@ -15,7 +15,7 @@ import pytest
 from browser import PageLog, artifact_path
 from test_viz import EVIL_NAME, GAVLEBORG, SCRIPT_TITLE, view_records
 
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.neighbourhood import ego, region
 from graph.store.embedded import EmbeddedStore, open_database
 from viz.views import write_view

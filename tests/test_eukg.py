@@ -21,7 +21,11 @@ from click.testing import CliRunner
 
 from graph.cli import cli
 from graph.errors import SourceError
+from graph.ingest import harvest as ingest_harvest
 from graph.sources import eukg
+from graph.sources.eukg import fetch as eukg_fetch
+from graph.sources.eukg import parse as eukg_parse
+from graph.sources.eukg import queries as eukg_queries
 from graph.store.embedded import EmbeddedStore, open_database
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +35,7 @@ sys.path.insert(0, str(HERE))
 import build_fixture as bf  # noqa: E402
 from sparql_endpoint import Fault, SparqlServer  # noqa: E402
 
-FAST = eukg.RetryPolicy(attempts=4, base=0.01, cap=0.05, timeout=5.0)
+FAST = eukg_fetch.RetryPolicy(attempts=4, base=0.01, cap=0.05, timeout=5.0)
 PAGE = 10
 
 
@@ -152,7 +156,7 @@ def expected_counts(projects: list[bf.Project]) -> tuple[dict[str, int], dict[st
 def harvest(store: EmbeddedStore, url: str, cache: Path | None = None, **kwargs: Any) -> eukg.HarvestStats:
     kwargs.setdefault("page_size", PAGE)
     kwargs.setdefault("retry", FAST)
-    return eukg.harvest(store, url, cache=cache, seed=1, **kwargs)
+    return ingest_harvest.harvest(store, url, cache=cache, seed=1, **kwargs)
 
 
 # -- the harvested graph equals the fixture's truth ----------------------------------------------
@@ -323,17 +327,17 @@ def test_limit_and_page_size(server: SparqlServer) -> None:
 
 def test_queries_are_plain_sparql_11_with_keyset_paging() -> None:
     queries = [
-        eukg.build_project_query("https://linkedopendata.eu/entity/Q5", 100, country="SE", nuts="SE313"),
-        eukg.build_facts_query(["https://linkedopendata.eu/entity/Q2661002"]),
-        *(eukg.build_reference_query(kind) for kind in eukg.REFERENCE_SELECTORS),
-        *(eukg.build_facts_query(["https://linkedopendata.eu/entity/Q1"], b) for b in eukg.REFERENCE_BRANCHES.values()),
+        eukg_queries.build_project_query("https://linkedopendata.eu/entity/Q5", 100, country="SE", nuts="SE313"),
+        eukg_queries.build_facts_query(["https://linkedopendata.eu/entity/Q2661002"]),
+        *(eukg_queries.build_reference_query(kind) for kind in eukg_queries.REFERENCE_SELECTORS),
+        *(eukg_queries.build_facts_query(["https://linkedopendata.eu/entity/Q1"], b) for b in eukg_queries.REFERENCE_BRANCHES.values()),
     ]
     for q in queries:
         assert "SERVICE" not in q and "hint:" not in q and "bd:" not in q and "OFFSET" not in q
     assert 'FILTER(STR(?item) > "https://linkedopendata.eu/entity/Q5")' in queries[0]
     assert "ORDER BY STR(?item)" in queries[0]
     with pytest.raises(SourceError, match="item IRI was expected"):
-        eukg.build_facts_query(["https://linkedopendata.eu/entity/Q1> } DROP ALL { <x"])
+        eukg_queries.build_facts_query(["https://linkedopendata.eu/entity/Q1> } DROP ALL { <x"])
 
 
 def test_bad_filters_are_refused_before_any_request(server: SparqlServer) -> None:
@@ -359,7 +363,7 @@ def test_faults_mid_harvest_are_retried(server: SparqlServer, tmp_path: Path) ->
     })
     store = new_store(tmp_path / "faults.db")
     started = time.monotonic()
-    stats = harvest(store, server.url, retry=eukg.RetryPolicy(attempts=4, base=0.01, cap=0.05, timeout=1.0))
+    stats = harvest(store, server.url, retry=eukg_fetch.RetryPolicy(attempts=4, base=0.01, cap=0.05, timeout=1.0))
     assert time.monotonic() - started >= 1.0, "Retry-After: 1 must be honoured"
     assert stats.fetch.retries == 5
     assert [r.status for r in server.requests if r.status != 200] == ["500", "429", "drop", "slow", "malformed"]
@@ -399,7 +403,7 @@ def test_backoff_grows_and_retry_after_is_honoured(server: SparqlServer) -> None
         waits.append(seconds)
         time.sleep(seconds)
 
-    policy = eukg.RetryPolicy(attempts=5, base=0.02, cap=1.0, timeout=5.0)
+    policy = eukg_fetch.RetryPolicy(attempts=5, base=0.02, cap=1.0, timeout=5.0)
     server.reset({1: Fault("500"), 2: Fault("500"), 3: Fault("500"), 5: Fault("429", retry_after=1)})
     records = list(eukg.iter_records(server.url, retry=policy, page_size=PAGE, seed=3, sleep=sleep))
     assert len(waits) == 4
@@ -444,9 +448,9 @@ def test_unknown_fields_are_warned_about(caplog: pytest.LogCaptureFixture) -> No
     result = json.loads((HERE / "fixtures" / "eukg" / "facts_edge_cases.json").read_text(encoding="utf-8"))
     item = "https://linkedopendata.eu/entity/Q42"
     with caplog.at_level(logging.WARNING, logger="graph.sources.eukg"):
-        warn = eukg.Warnings(shown=1)
-        grouped = eukg.parse_rows(result, eukg.PROJECT_FACTS, [item], warn)
-        page = eukg.parse_project_page(grouped, eukg.Reference(countries={bf.WD + "Q11": "SE"}), warn)
+        warn = eukg_parse.Warnings(shown=1)
+        grouped = eukg_parse.parse_rows(result, eukg_queries.PROJECT_FACTS, [item], warn)
+        page = eukg_parse.parse_project_page(grouped, eukg_parse.Reference(countries={bf.WD + "Q11": "SE"}), warn)
     text = caplog.text
     assert "unknown variables ['score']" in text
     assert "unknown property https://linkedopendata.eu/prop/direct/P999" in text

@@ -17,7 +17,7 @@ from typing import Any
 from test_eukg import bf, harvest, new_store, snapshot
 
 from graph.identity import load_renames, normalize_name, parse_org_number
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.sources import eukg
 from graph.store.embedded import EmbeddedStore
 

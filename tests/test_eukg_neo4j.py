@@ -27,7 +27,7 @@ def test_harvest_and_projektbanken_meet_on_one_node_in_neo4j(server, neo4j_store
                                                              tmp_path: Path) -> None:
     from test_eukg_identity import PROJECTS, REGION_GAVLEBORG, SEED_PROJECT, beneficiary_projects, order_free
 
-    from graph.load import load_files
+    from graph.ingest.load import load_files
 
     embedded = new_store(tmp_path / "g.db")
     for store in (embedded, neo4j_store):  # projektbanken first, then the harvest (its fold runs on Neo4j too)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from graph.identity import normalize_name
-from graph.load import LoadReport, load_files
+from graph.ingest.load import LoadReport, load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ import pytest
 from graph import indicators as I
 from graph.analysis.analyze import METRICS, analyze
 from graph.analysis.projections import NETWORKS, build_network
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
 pytestmark = pytest.mark.slow

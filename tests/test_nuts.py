@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from graph.errors import SourceError
-from graph.load import FileReport, load_files
+from graph.ingest.load import load_files
+from graph.io.reports import FileReport
 from graph.records import Node, Rel
 from graph.sources import nuts
 

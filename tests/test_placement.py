@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.load import FileReport, load_files, placement_summary
+from graph.ingest.load import load_files
+from graph.ingest.summaries import placement_summary
+from graph.io.reports import FileReport
 from graph.placement import COMMON_WORD_NAMES, Municipality, Placer, load_municipalities
 from graph.records import Node, Rel
 from graph.sources import upphandling

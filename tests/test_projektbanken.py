@@ -9,7 +9,8 @@ import pytest
 
 from graph.errors import SourceError
 from graph.identity import OrgResolver
-from graph.load import FileReport, load_files
+from graph.ingest.load import load_files
+from graph.io.reports import FileReport
 from graph.records import Node, Rel
 from graph.sources import projektbanken
 

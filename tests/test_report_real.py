@@ -29,7 +29,7 @@ import pytest
 
 from graph import report
 from graph.analysis.analyze import analyze
-from graph.load import load_files
+from graph.ingest.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from graph import __version__
 from graph.analysis.analyze import NetworkResult
 from graph.errors import ReportError
 from graph.indicators import Coverage, Indicators, community_indicators, compute_indicators
-from graph.load import identity_summary
+from graph.ingest.summaries import identity_summary
 from graph.neighbourhood import slug
 from graph.report.profiles import find_region, org_profile, region_profile, resolve_org
 from graph.report.queries import (

@@ -12,12 +12,12 @@ regions are the 21 counties (län); ``county_nuts3`` maps a county name in any o
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from graph.errors import SourceError
-from graph.load import FileReport, check_encoding, text_encoding
+from graph.io.reports import FileReport
+from graph.io.rows import csv_rows
 from graph.records import Node, Record, Rel
 
 NUTS_VERSION = "2013"
@@ -91,46 +91,42 @@ def iter_records(path: Path, *, encoding: str = "utf-8", report: FileReport | No
     """Region and Country nodes and PART_OF relationships of a NUTS file (Eurostat or Kohesio)."""
     path = Path(path)
     report = report if report is not None else FileReport(str(path), "nuts")
-    check_encoding(path, encoding)
-    with path.open(encoding=text_encoding(encoding), newline="") as fh:
-        first = fh.readline()
-        fh.seek(0)
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.reader(fh, delimiter=delimiter)
-        header = [h.strip() for h in next(reader, [])]
-        if all(c in header for c in EUROSTAT_COLUMNS):
-            code_col, name_col, level_col = header.index("NUTS-Code"), header.index("Description"), None
-            source = f"nuts{NUTS_VERSION}"
-        elif all(c in header for c in KOHESIO_COLUMNS):
-            code_col, name_col, level_col = header.index("NUTS CODE"), header.index("NUTS LABEL"), header.index("NUTS LEVEL")
-            source = "kohesio"
+    rows = csv_rows(path, encoding, sniff=True)
+    header = [h.strip() for h in next(rows, (1, []))[1]]
+    if all(c in header for c in EUROSTAT_COLUMNS):
+        code_col, name_col, level_col = header.index("NUTS-Code"), header.index("Description"), None
+        source = f"nuts{NUTS_VERSION}"
+    elif all(c in header for c in KOHESIO_COLUMNS):
+        code_col, name_col, level_col = header.index("NUTS CODE"), header.index("NUTS LABEL"), header.index("NUTS LEVEL")
+        source = "kohesio"
+    else:
+        rows.close()
+        raise SourceError(
+            f"{path}: missing NUTS columns: expected Eurostat's {', '.join(EUROSTAT_COLUMNS)} or Kohesio's "
+            f"{', '.join(KOHESIO_COLUMNS)}; found {', '.join(h for h in header if h)}"
+        )
+    regions: dict[str, tuple[str, int]] = {}
+    countries: dict[str, str] = {}
+    for number, row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        report.rows += 1
+        code = row[code_col].strip() if len(row) > code_col else ""
+        name = row[name_col].strip() if len(row) > name_col else ""
+        if not code or code == "XX":
+            report.notes["heading rows (no NUTS code) skipped"] += 1
+            continue
+        if not (2 <= len(code) <= 5 and code[:2].isalpha()):
+            report.reject(number, "NUTS code", code, "not a NUTS code (2 letters + up to 3 characters)")
+            continue
+        level = len(code) - 2
+        if level_col is not None and row[level_col].strip() not in ("", str(level)):
+            report.reject(number, "NUTS LEVEL", row[level_col], f"level does not match code {code}")
+            continue
+        if level == 0:
+            countries.setdefault(code, name)
         else:
-            raise SourceError(
-                f"{path}: missing NUTS columns: expected Eurostat's {', '.join(EUROSTAT_COLUMNS)} or Kohesio's "
-                f"{', '.join(KOHESIO_COLUMNS)}; found {', '.join(h for h in header if h)}"
-            )
-        regions: dict[str, tuple[str, int]] = {}
-        countries: dict[str, str] = {}
-        for number, row in enumerate(reader, start=2):
-            if not any(c.strip() for c in row):
-                continue
-            report.rows += 1
-            code = row[code_col].strip() if len(row) > code_col else ""
-            name = row[name_col].strip() if len(row) > name_col else ""
-            if not code or code == "XX":
-                report.notes["heading rows (no NUTS code) skipped"] += 1
-                continue
-            if not (2 <= len(code) <= 5 and code[:2].isalpha()):
-                report.reject(number, "NUTS code", code, "not a NUTS code (2 letters + up to 3 characters)")
-                continue
-            level = len(code) - 2
-            if level_col is not None and row[level_col].strip() not in ("", str(level)):
-                report.reject(number, "NUTS LEVEL", row[level_col], f"level does not match code {code}")
-                continue
-            if level == 0:
-                countries.setdefault(code, name)
-            else:
-                regions.setdefault(code, (name, level))
+            regions.setdefault(code, (name, level))
     for code, name in sorted(countries.items()):
         yield Node("Country", {"code": code, "name": name or None, "source": source})
     for code, (name, level) in sorted(regions.items()):

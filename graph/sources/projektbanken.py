@@ -17,18 +17,18 @@ Field meanings (one record per case):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from graph.errors import SourceError
+from graph.errors import RowError, SourceError
 from graph.identity import OrgResolver, name_key, normalize_name, official_props
-from graph.load import FileReport, check_encoding, text_encoding
+from graph.io.cells import parse_amount, parse_date
+from graph.io.reports import FileReport
+from graph.io.rows import read_json
 from graph.records import Node, Record, Rel
 from graph.sources.nuts import NUTS_VERSION, county_name, county_nuts3
-from graph.sources.upphandling import RowError, parse_amount, parse_date
 from graph.themes import theme_id
 
 SOURCE = "projektbanken"
@@ -80,12 +80,7 @@ def _split(text: Any) -> list[str]:
 
 def read_cases(path: Path, encoding: str) -> list[dict[str, Any]]:
     """The JSON list of cases, or SourceError saying what is wrong with the file."""
-    check_encoding(path, encoding)
-    try:
-        with path.open(encoding=text_encoding(encoding)) as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    data = read_json(path, encoding)
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise SourceError(f"{path}: expected a JSON list of project objects (a Projektbanken export)")
     missing = sorted({k for d in data for k in REQUIRED if k not in d})

@@ -13,8 +13,6 @@ county administrative board, a municipal company named after its one municipalit
 ``graph.placement``) is LOCATED_IN that county's NUTS 3 Region, with ``source``
 ``upphandling:name-place:<rule>`` so that the placement can be traced; the others stay unplaced.
 
->>> parse_flag("True"), parse_flag(""), parse_flag("False")
-(True, None, False)
 >>> SIZES["Mikroföretag"]
 'micro'
 """
@@ -23,10 +21,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 from graph import themes
+from graph.errors import RowError
 from graph.identity import (
     OrgNumber,
     OrgResolver,
@@ -37,7 +35,9 @@ from graph.identity import (
     official_props,
     parse_org_number,
 )
-from graph.load import FileReport, iter_table
+from graph.io.cells import parse_amount, parse_count, parse_date, parse_flag
+from graph.io.reports import FileReport
+from graph.io.rows import iter_table
 from graph.placement import Placer
 from graph.records import Node, Record, Rel
 from graph.sources.nuts import NUTS_VERSION, county_name
@@ -89,72 +89,6 @@ KNOWN_COLUMNS = (
 SIZES = {"Mikroföretag": "micro", "Små företag": "small", "Medelstora företag": "medium", "Stora företag": "large"}
 PUBLIC_BUYER_SECTORS = frozenset({"Kommun", "Region", "Stat"})
 SUPPLIER_PUBLIC = {"Offentlig": True, "Privat": False}
-_FLAGS = {"true": True, "false": False, "ja": True, "nej": False, "1": True, "0": False, "": None}
-
-
-class RowError(ValueError):
-    """A cell that cannot be parsed; the row goes to the rejects file."""
-
-    def __init__(self, field: str, value: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field, self.value, self.reason = field, value, reason
-
-
-def parse_flag(text: str, field: str = "") -> bool | None:
-    """``True``/``False``/empty (also ``Ja``/``Nej``, ``1``/``0``) -> True/False/None (unknown)."""
-    try:
-        return _FLAGS[text.strip().casefold()]
-    except KeyError:
-        raise RowError(field, text, "not a flag (expected True, False or empty)") from None
-
-
-def parse_date(text: str, field: str = "") -> str | None:
-    """An ISO date (a trailing time is dropped); empty -> None.
-
-    >>> parse_date("2021-03-04 00:00:00")
-    '2021-03-04'
-    """
-    s = text.strip()
-    if not s:
-        return None
-    if len(s) > 10 and s[10] in " T":
-        s = s[:10]
-    try:
-        if len(s) == 10:
-            return date.fromisoformat(s).isoformat()
-    except ValueError:
-        pass
-    raise RowError(field, text, "not a date (expected YYYY-MM-DD)")
-
-
-def parse_amount(text: str, field: str = "") -> float | None:
-    """A number as exported (``1460``, ``1460.5``, ``1 460,5``); empty -> None.
-
-    >>> parse_amount("1 460,5")
-    1460.5
-    """
-    s = text.strip().replace("\u00a0", "").replace(" ", "")
-    if not s:
-        return None
-    if "," in s and "." not in s:
-        s = s.replace(",", ".")
-    try:
-        value = float(s)
-    except ValueError:
-        raise RowError(field, text, "not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise RowError(field, text, "not a finite number")
-    return value
-
-
-def parse_count(text: str, field: str = "") -> int | None:
-    """A whole non-negative number; empty -> None."""
-    value = parse_amount(text, field)
-    if value is None:
-        return None
-    if not value.is_integer() or value < 0:
-        raise RowError(field, text, "not a whole non-negative number")
-    return int(value)
 
 
 def _strip_code(text: str) -> str:
