@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from graph.counties import NUTS_VERSION, county_name, county_nuts3
 from graph.errors import RowError, SourceError
 from graph.identity import OrgResolver, name_key, normalize_name, official_props
 from graph.io.cells import parse_amount, parse_date
 from graph.io.reports import FileReport
 from graph.io.rows import read_json
 from graph.records import Node, Record, Rel
-from graph.sources.nuts import NUTS_VERSION, county_name, county_nuts3
 from graph.themes import theme_id
 
 SOURCE = "projektbanken"

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph import themes
+from graph.counties import NUTS_VERSION, county_name
 from graph.errors import RowError
 from graph.identity import (
     OrgNumber,
@@ -40,7 +41,6 @@ from graph.io.reports import FileReport
 from graph.io.rows import iter_table
 from graph.placement import Placer
 from graph.records import Node, Record, Rel
-from graph.sources.nuts import NUTS_VERSION, county_name
 
 SOURCE = "upphandling"
 PLACE_SOURCE = f"{SOURCE}:name-place"  # LOCATED_IN of a buyer placed by its name: source is PLACE_SOURCE:<rule>
