@@ -311,11 +311,17 @@ def _eukg_filter(check: str) -> Any:
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
               help="Keep every page's raw answer here; a rerun resumes where it stopped and repeats no request.")
 @click.option("--retries", type=click.IntRange(min=1), default=6, show_default=True, help="Attempts per request.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+              help="Seconds to wait for the endpoint to send anything (each wait on the connection).")
+@click.option("--deadline", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
+              help="Seconds one request may take in all, however slowly the answer trickles in.")
+@click.option("--max-response-mb", type=click.FloatRange(min=0.001), default=512.0, show_default=True,
+              help="Refuse an answer larger than this many MiB (an endpoint that never stops sending).")
 @click.option("--quiet", is_flag=True, help="Do not show progress on stderr.")
 @click.pass_context
 def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts: str | None, limit: int | None,
-                    page_size: int, cache: Path | None, retries: int, timeout: float, quiet: bool) -> None:
+                    page_size: int, cache: Path | None, retries: int, timeout: float, deadline: float,
+                    max_response_mb: float, quiet: bool) -> None:
     """Harvest EU-funded projects, beneficiaries, funds, programmes, themes and regions from the
     EU Knowledge Graph (Kohesio's data) over SPARQL into the selected store.
 
@@ -337,7 +343,8 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
 
     stats = harvest(
         get_store(ctx), endpoint, country=country, nuts=nuts, limit=limit, page_size=page_size, cache=cache,
-        retry=RetryPolicy(attempts=retries, timeout=timeout), progress=None if quiet else progress,
+        retry=RetryPolicy(attempts=retries, timeout=timeout, deadline=deadline, max_bytes=int(max_response_mb * (1 << 20))),
+        progress=None if quiet else progress,
     )
     if not quiet:
         click.echo("", err=True)
