@@ -114,7 +114,7 @@ def csv_rows(path: Path, encoding: str, *, sniff: bool = False,
         except csv.Error as exc:
             raise SourceError(f"{path}: row {number + 1}: {_csv_problem(exc)}") from None
         if pending is None:
-            return
+            raise SourceError(f"{path}: the file is empty (no header, no rows); was the export or download interrupted?")
         number, cells, raw = pending
         if not cut_off("".join(raw), delimiter):
             yield number, cells

@@ -77,12 +77,14 @@ def procurement_ids(db: Path) -> set[str]:
     return set(graph_values(db, "MATCH (p:Procurement) RETURN p.procurement_id AS v"))
 
 
-def one_line_error(result: Any, *needles: str) -> str:
+def one_line_error(result: Any, path: str, *needles: str) -> str:
+    """The one-line error names ``path`` first and says ``needles`` after it (not in the path)."""
     assert result.exit_code == 1, result.output
     text = result.output.strip()
-    assert text.startswith("Error: ") and "\n" not in text, text
+    assert text.startswith(f"Error: {path}") and "\n" not in text, text
+    rest = text[len(f"Error: {path}"):]
     for n in needles:
-        assert n in text, (n, text)
+        assert n in rest, (n, text)
     return text
 
 
