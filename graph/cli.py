@@ -163,7 +163,7 @@ def _effective_argv(ctx: click.Context) -> list[str]:
                 continue
             if "password" in (param.name or ""):
                 continue
-            argv += [param.opts[0]] if param.is_flag else [param.opts[0], str(value)]
+            argv += [param.opts[0]] if param.is_flag else [param.opts[0], redact_url(str(value))]
     return argv
 
 

@@ -87,6 +87,14 @@ def test_neo4j_password_in_the_uri_is_never_printed(tmp_path: Path) -> None:
         assert "***@127.0.0.1:1" in result.output, result.output
 
 
+def test_command_line_recorded_in_reports_has_no_secrets() -> None:
+    from graph.cli import _effective_argv
+
+    ctx = cli.make_context("stakenet", ["--neo4j-uri", "bolt://neo4j:hunter2@h:7687?key=k", "report"])
+    argv = _effective_argv(ctx)
+    assert "--neo4j-uri" in argv and not any("hunter2" in a or "key=k" in a for a in argv), argv
+
+
 def test_redaction_rules() -> None:
     assert redact_url("https://u:p@h:8/s?a=1&Token=t&api-key=k&access_token=z#x") == \
         "https://u:***@h:8/s?a=1&Token=***&api-key=***&access_token=***#x"
