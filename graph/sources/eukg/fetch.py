@@ -51,7 +51,7 @@ def _retry_after(headers: Any) -> float | None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _read_bounded(response: Any, shown: str, *, timeout: float, deadline: float, max_bytes: int, started: float) -> bytes:
+def _read_bounded(response: Any, shown: str, *, timeout: float, deadline: float, max_bytes: int, started: float) -> bytearray:
     """The body of ``response``, read in pieces: SourceError past ``max_bytes``, timeout past ``deadline``."""
     length = response.headers.get("Content-Length") if getattr(response, "headers", None) is not None else None
     if length and length.strip().isdigit() and int(length) > max_bytes:
@@ -59,7 +59,7 @@ def _read_bounded(response: Any, shown: str, *, timeout: float, deadline: float,
             f"{shown} announces an answer of {int(length):,} bytes, over the limit of {max_bytes:,} "
             "(--max-response-mb); lower --page-size or raise --max-response-mb"
         )
-    parts: list[bytes] = []
+    body = bytearray()  # grown in place: no second copy of a large answer at the end
     size = 0
     read = getattr(response, "read1", None) or response.read
     while True:
@@ -76,12 +76,12 @@ def _read_bounded(response: Any, shown: str, *, timeout: float, deadline: float,
                 f"{shown} sent more than {max_bytes:,} bytes for one answer (--max-response-mb); "
                 "lower --page-size or raise --max-response-mb"
             )
-        parts.append(piece)
-    return b"".join(parts)
+        body += piece
+    return body
 
 
 def fetch(endpoint: str, query: str, *, timeout: float = 120.0, deadline: float | None = None,
-          max_bytes: int | None = None) -> bytes:
+          max_bytes: int | None = None) -> bytes | bytearray:
     """POST ``query`` to ``endpoint`` once and return the raw JSON bytes (the only network access).
 
     ``timeout`` bounds each wait on the socket, ``deadline`` the whole request (a server that
@@ -131,7 +131,7 @@ def fetch(endpoint: str, query: str, *, timeout: float = 120.0, deadline: float 
     return body
 
 
-def decode_result(body: bytes, what: str) -> dict[str, Any]:
+def decode_result(body: bytes | bytearray, what: str) -> dict[str, Any]:
     """The SPARQL JSON result in ``body``; TransientSourceError when it is not one (truncated, HTML).
 
     >>> decode_result(b'{"head": {"vars": []}, "results": {"bindings": []}}', "page 1")["results"]
@@ -227,7 +227,7 @@ class PageCache:
         except FileNotFoundError:
             return None
 
-    def put(self, endpoint: str, query: str, body: bytes) -> None:
+    def put(self, endpoint: str, query: str, body: bytes | bytearray) -> None:
         path = self.path(endpoint, query)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_bytes(body)
@@ -255,7 +255,7 @@ def fetch_page(
     stats: FetchStats | None = None,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    fetcher: Callable[..., bytes] = fetch,
+    fetcher: Callable[..., bytes | bytearray] = fetch,
 ) -> dict[str, Any]:
     """The decoded result of ``query``: from the cache, else fetched with retries and then cached."""
     stats = stats if stats is not None else FetchStats()
@@ -284,13 +284,13 @@ def fetch_page(
             sleep(wait)
         stats.requests += 1
         try:
-            body = fetcher(endpoint, query, timeout=retry.timeout, deadline=retry.deadline, max_bytes=retry.max_bytes)
-            result = decode_result(body, what)
+            answer = fetcher(endpoint, query, timeout=retry.timeout, deadline=retry.deadline, max_bytes=retry.max_bytes)
+            result = decode_result(answer, what)
         except TransientSourceError as exc:
             last = exc
             continue
         if cache is not None:
-            cache.put(endpoint, query, body)
+            cache.put(endpoint, query, answer)
         stats.fetched_pages += 1
         return result
     resume = " Rerun with the same --cache to resume where it stopped." if cache is not None else (
