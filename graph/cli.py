@@ -45,7 +45,9 @@ class StakenetGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StakenetError as exc:
-            raise click.ClickException(str(exc)) from exc
+            error = click.ClickException(str(exc))
+            error.exit_code = getattr(exc, "exit_code", error.exit_code)  # 2 for an ambiguous name
+            raise error from exc
 
 
 def get_store(ctx: click.Context) -> Any:

@@ -1,5 +1,5 @@
 // Question: Which small and medium-sized enterprises (micro, small, medium) win contracts from a buyer?
-// Parameter: $buyer_id (string, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
+// Parameter: $buyer_id (org, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
 // Parameter: $limit (int, default 25) How many suppliers at most.
 // Columns: supplier_id, supplier, size, procurements, value
 // Note: value as in buyer_suppliers (the award's value, else the procurement's value split evenly

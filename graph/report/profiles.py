@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from graph.errors import ReportError, StakenetError
+from graph.errors import AmbiguousReference, ReportError, StakenetError
 from graph.indicators import Indicators
 from graph.lookup import resolve_organisation
 from graph.report.queries import (
@@ -131,6 +131,8 @@ def resolve_org(store: Any, ref: str) -> str:
         return resolve_organisation(store, ref)[0]
     except ReportError:
         raise
+    except AmbiguousReference as exc:
+        raise AmbiguousReference(f"--org: {exc}") from exc
     except StakenetError as exc:
         raise ReportError(f"--org: {exc}") from exc
 
