@@ -150,6 +150,8 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("social_sustainable", "BOOLEAN"),
                 Prop("innovation", "BOOLEAN"),
                 Prop("coordinated", "BOOLEAN"),
+                Prop("notice_db", "STRING"),
+                Prop("upphandlings_id", "STRING"),
                 SOURCE,
             ),
             "a public procurement (one Upphandlings-ID)",
@@ -205,7 +207,8 @@ REL_TYPES: dict[str, RelType] = {
         RelType(
             "AWARDED_TO",
             (("Procurement", "Organisation"),),
-            (Prop("lot_id"), Prop("contracted_bids", "INT64"), Prop("value", "DOUBLE"), SOURCE),
+            (Prop("lot_id"), Prop("contracted_bids", "INT64"), Prop("value", "DOUBLE"), SOURCE,
+             Prop("supplier_size", "STRING")),
             key=("lot_id",),
         ),
         RelType("FUNDED_BY", (("Project", "Fund"),), (SOURCE,)),

@@ -92,6 +92,10 @@ Q_REGION_PROJECTS = (
     "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
     "RETURN DISTINCT p.project_id AS project_id, coalesce(p.currency, '') AS currency, p.eu_budget AS eu_budget"
 )
+Q_PROJECT_PLACES = (
+    "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE p.project_id IN $ids "
+    "RETURN p.project_id AS project_id, p.title AS title, r.nuts_code AS nuts_code"
+)
 Q_REGION_PROJECT_FUNDS = (
     "MATCH (f:Fund)<-[:FUNDED_BY]-(p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
     "RETURN DISTINCT p.project_id AS project_id, f.code AS fund"
