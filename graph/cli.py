@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from graph import __version__
-from graph.errors import StakenetError
+from graph.errors import AmbiguousReference, StakenetError
 
 
 @dataclass
@@ -45,9 +45,9 @@ class StakenetGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StakenetError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = getattr(exc, "exit_code", error.exit_code)  # 2 for an ambiguous name
-            raise error from exc
+            if isinstance(exc, AmbiguousReference):  # the candidates are listed; exit 2 like a usage error
+                raise click.UsageError(str(exc)) from exc
+            raise click.ClickException(str(exc)) from exc
 
 
 def get_store(ctx: click.Context) -> Any:

@@ -22,9 +22,7 @@ class AnalysisError(StakenetError):
 
 
 class AmbiguousReference(StakenetError):
-    """A name given by the user matches several organisations; the message lists the candidates."""
-
-    exit_code = 2
+    """A name given by the user matches several organisations; the message lists the candidates (CLI exit 2)."""
 
 
 class ReportError(StakenetError):
