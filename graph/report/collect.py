@@ -18,6 +18,7 @@ from typing import Any
 
 from graph import __version__
 from graph.analysis.analyze import NetworkResult
+from graph.analysis.betweenness import rank_bands
 from graph.errors import ReportError
 from graph.indicators import (
     FLAGS,
@@ -37,6 +38,7 @@ from graph.report.queries import (
     Q_DEGREES,
     Q_INVALID_NUMBERS,
     Q_METRIC_COVERAGE,
+    Q_METRIC_VALUES,
     Q_MONEY_BY_CPV,
     Q_MONEY_BY_FUND,
     Q_ORG_COMMUNITIES,
@@ -135,10 +137,23 @@ def _currencies(store: Any, cypher: str) -> list[str]:
 
 
 def _top(store: Any, top: int) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"ranking_notes": {}}
+    stored = query_rows(store, Q_METRIC_VALUES)
+    bands = rank_bands({r["org_id"]: float(r["betweenness"]) for r in stored},
+                       {r["org_id"]: float(r["stderr"] or 0.0) for r in stored})
+    stderr = {r["org_id"]: r["stderr"] for r in stored}
     for metric in METRICS:
+        distinct = {r[metric] for r in stored if r[metric] is not None}
+        if len(distinct) <= 1:
+            result[metric] = []
+            if stored:
+                result["ranking_notes"][metric] = f"no {metric} ranking: all {len(stored):,} organisations tie (a network without edges)"
+            continue
         rows = query_rows(store, Q_TOP_METRIC.format(metric=metric), {"n": top})
         result[metric] = [{**org_ref(r), "value": round(float(r["value"]), 6)} for r in rows]
+    for row in result["betweenness"]:
+        row["stderr"] = round6(stderr.get(row["org_id"]))
+        row["rank_band"] = list(bands[row["org_id"]])
     result["money_received"] = [
         {**org_ref(r), "currency": cur, "amount": to_money(r["amount"]), "projects": to_int(r["projects"])}
         for cur in _currencies(store, Q_PROJECT_CURRENCIES)

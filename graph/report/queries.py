@@ -21,6 +21,10 @@ Q_TOP_METRIC = (
     "MATCH (o:Organisation) WHERE o.{metric} IS NOT NULL "
     "RETURN o.org_id AS org_id, o.name AS name, o.{metric} AS value ORDER BY value DESC, org_id LIMIT $n"
 )
+Q_METRIC_VALUES = (
+    "MATCH (o:Organisation) WHERE o.betweenness IS NOT NULL "
+    "RETURN o.org_id AS org_id, o.pagerank AS pagerank, o.betweenness AS betweenness, o.betweenness_stderr AS stderr"
+)
 Q_PROJECT_CURRENCIES = (
     "MATCH (:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.eu_budget IS NOT NULL "
     "RETURN DISTINCT coalesce(p.currency, '') AS currency ORDER BY currency"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -112,9 +113,16 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     top = data["top"]
     blocks = []
     for metric, label in (("pagerank", "PageRank"), ("betweenness", "Betweenness")):
-        if top[metric]:
+        if top[metric] and metric == "betweenness" and any(r["stderr"] for r in top[metric]):
+            blocks.append(f"By {label} (estimated from sampled sources: value ± standard error; the rank is a band, "
+                          "value ± 2 standard errors):")
+            blocks.append(_Table(["rank", "organisation", label],
+                                 [[_band(r["rank_band"]), _org_cell(r), _estimate(r["value"], r["stderr"] or 0.0)] for r in top[metric]]))
+        elif top[metric]:
             blocks.append(f"By {label}:")
             blocks.append(_Table(["#", "organisation", label], [[str(i), _org_cell(r), f"{r['value']:.6f}"] for i, r in enumerate(top[metric], 1)]))
+        elif metric in top.get("ranking_notes", {}):
+            blocks.append(top["ranking_notes"][metric] + ".")
         else:
             blocks.append(f"{label}: not computed (run `stakenet analyze`).")
     if top["money_received"]:
@@ -224,6 +232,18 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
         blocks.append("Indicators worth a closer look:")
         blocks.append(signals)
     return blocks
+
+
+def _band(band: Sequence[int]) -> str:
+    return str(band[0]) if band[0] == band[1] else f"{band[0]}–{band[1]}"
+
+
+def _estimate(value: float, stderr: float) -> str:
+    """'0.0123 ± 0.0015': no more digits than the standard error allows ('0.012300' when exact)."""
+    if stderr <= 0:
+        return f"{value:.6f}"
+    digits = max(0, -int(math.floor(math.log10(stderr))) + 1)
+    return f"{value:.{digits}f} ± {stderr:.{digits}f}"
 
 
 def _flagged_cell(row: Mapping[str, Any], short: str) -> str:
