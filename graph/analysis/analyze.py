@@ -228,6 +228,12 @@ def analyze_projection(
         result.notes.append(f"eigenvector not computed: {exc}")
     result.metrics["core"] = dict(zip(nodes, timed("core", lambda: _core_csr(A)).tolist()))
     parts = timed("louvain", lambda: _louvain_csr(nodes, A, seed, 1.0, louvain_fast_min))
+    undirected_edges = (A.nnz + int(np.count_nonzero(A.diagonal()))) // 2
+    if A.sum() <= 0:
+        result.notes.append("communities: the network has no weight, so every node is its own community")
+    elif undirected_edges >= louvain_fast_min:
+        result.notes.append(f"communities: the fast parallel Louvain was used ({undirected_edges:,} edges, over "
+                            f"{louvain_fast_min:,}), not networkx's louvain_communities")
     labels = {v: i for i, c in enumerate(parts) for v in c}
     result.metrics["community"] = {v: labels[v] for v in nodes}
     result.communities = [sorted(c) for c in parts]
