@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from graph import __version__
-from graph.errors import StakenetError
+from graph.errors import AmbiguousReference, StakenetError
 from graph.text import redact_url, safe_text
 
 
@@ -47,6 +47,8 @@ class StakenetGroup(click.Group):
             return super().invoke(ctx)
         except StakenetError as exc:
             # Messages quote data and URLs: control characters escaped, secrets redacted.
+            if isinstance(exc, AmbiguousReference):  # the candidates are listed; exit 2 like a usage error
+                raise click.UsageError(safe_text(exc)) from exc
             raise click.ClickException(safe_text(exc)) from exc
 
 
