@@ -24,6 +24,12 @@ def known_organisations(store: Any, resolver: OrgResolver) -> int:
     return n
 
 
+def known_pics(store: Any) -> dict[str, str]:
+    """CORDIS PIC -> the ``org_id`` of the organisation that carries it in ``store``."""
+    return {str(pic): str(org_id) for pic, org_id in store.rows(
+        "MATCH (o:Organisation) WHERE o.pic IS NOT NULL RETURN o.pic, o.org_id ORDER BY o.org_id")}
+
+
 def _org_rel_queries() -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     """(type, src label, dst label, side of the organisation, property names) per rel pair."""
     out = []
