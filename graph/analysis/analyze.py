@@ -101,6 +101,9 @@ class AnalysisResult:
             if "pagerank" in r.metrics and r.nodes:
                 ranked = ", ".join(f"{self.names.get(k) or k} {v:.4g}" for k, v in r.top("pagerank", top))
                 lines.append(f"  top PageRank: {ranked}")
+            if "betweenness" in r.metrics and r.nodes:
+                brokers = ", ".join(f"{self.names.get(k) or k} {v:.4g}" for k, v in r.top("betweenness", top))
+                lines.append(f"  top brokers (betweenness): {brokers}")
             for note in r.notes:
                 lines.append(f"  note: {note}")
         if self.written_network:
@@ -270,7 +273,8 @@ def analyze(
         out.networks[name] = res
         for metric, secs in res.seconds.items():
             out.seconds[f"{name}: {metric}"] = secs
-    shown = sorted({k for r in out.networks.values() if "pagerank" in r.metrics for k, _ in r.top("pagerank", 10)})
+    shown = sorted({k for r in out.networks.values() for m in ("pagerank", "betweenness") if m in r.metrics
+                    for k, _ in r.top(m, 10)})
     if shown:
         out.names = {str(k): str(v) for k, v in store.rows(NAMES_CYPHER, {"ids": shown}) if v is not None}
     if all(r.nodes == 0 for r in out.networks.values()):
