@@ -1,0 +1,167 @@
+"""The report's "Who works with whom" section: partnerships of multi-partner EU projects, collected and drawn.
+
+A partnership is a BENEFICIARY_OF with a partner role (Interreg lead / partner / associated, CORDIS
+coordinator / participant / ...): single-beneficiary sources (Projektbanken, the EU Knowledge
+Graph) name no roles and are not partnerships. Two organisations work together when they are
+partners of the same project; a pair's ``budget_eur`` is what both put into their shared projects
+(the sum of their two ``budget_eur`` shares). Brokers and clusters are read from the metrics that
+``stakenet analyze`` writes back (``betweenness``, ``community``), with the network they were
+computed on, never computed here. With a region the section keeps the projects with a partner
+located in that region (or below it).
+
+``collect_collaboration`` returns None when the graph holds no partnerships, so reports of graphs
+without them do not change. ``collaboration_sections`` draws the data with the renderer's table type.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from itertools import combinations
+from typing import Any
+
+PARTNER_ROLES = ("lead", "partner", "associated", "coordinator", "participant", "third_party")
+
+Q_PARTNERSHIPS = (
+    "MATCH (o:Organisation)-[e:BENEFICIARY_OF]->(p:Project) WHERE e.role IN $roles "
+    "RETURN o.org_id, o.name, p.project_id, e.role, e.budget_eur, e.source"
+)
+Q_PROGRAMMES = (
+    "MATCH (p:Project)-[:IN_PROGRAMME]->(g:Programme) WHERE p.project_id IN $ids RETURN p.project_id, g.cci, g.name"
+)
+Q_METRICS = (
+    "MATCH (o:Organisation) WHERE o.org_id IN $ids "
+    "RETURN o.org_id, o.betweenness, o.community, o.metrics_network"
+)
+Q_PROCUREMENT = (
+    "MATCH (o:Organisation) WHERE o.org_id IN $ids AND (EXISTS { MATCH (o)-[:BUYER_OF]->(:Procurement) } "
+    "OR EXISTS { MATCH (:Procurement)-[:AWARDED_TO]->(o) }) RETURN o.org_id"
+)
+Q_LOCATED = (
+    "MATCH (o:Organisation)-[:LOCATED_IN]->(r:Region) WHERE o.org_id IN $ids AND r.nuts_code STARTS WITH $region "
+    "RETURN o.org_id"
+)
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def collect_collaboration(store: Any, *, region: str | None = None, top: int = 10) -> dict[str, Any] | None:
+    """Partnership counts, programmes, strongest pairs, brokers and clusters (see the module docstring)."""
+    rows = sorted(store.rows(Q_PARTNERSHIPS, {"roles": list(PARTNER_ROLES)}),
+                  key=lambda r: (str(r[2]), str(r[0])))
+    if not rows:
+        return None
+    names = {str(r[0]): r[1] for r in rows}
+    if region:
+        located = {str(o) for (o,) in store.rows(Q_LOCATED, {"ids": sorted(names), "region": region})}
+        keep = {r[2] for r in rows if str(r[0]) in located}
+        rows = [r for r in rows if r[2] in keep]
+    members: dict[str, dict[str, float]] = defaultdict(dict)
+    sources: dict[str, str] = {}
+    roles: Counter[str] = Counter()
+    for org, _name, project, role, budget, source in rows:
+        members[project][org] = members[project].get(org, 0.0) + float(budget or 0.0)
+        sources[project] = (source or "").split(";")[0]
+        roles[role] += 1
+    pairs: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for project in sorted(members):
+        shares = members[project]
+        for a, b in combinations(sorted(shares), 2):
+            pair = pairs[(a, b)]
+            pair[0] += 1
+            pair[1] += shares[a] + shares[b]
+    orgs = sorted({o for m in members.values() for o in m})
+    return {
+        "scope": region,
+        "projects": len(members),
+        "multi_partner_projects": sum(len(m) >= 2 for m in members.values()),
+        "projects_by_source": dict(sorted(Counter(sources.values()).items())),
+        "organisations": len(orgs),
+        "in_procurement": len(list(store.rows(Q_PROCUREMENT, {"ids": orgs}))) if orgs else 0,
+        "roles": dict(sorted(roles.items())),
+        "pairs": len(pairs),
+        "programmes": _programmes(store, members, top),
+        "top_pairs": [
+            {"a": a, "a_name": names.get(a), "b": b, "b_name": names.get(b), "projects": int(v[0]), "budget_eur": _r(v[1])}
+            for (a, b), v in sorted(pairs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
+        ],
+        **_metrics(store, orgs, names, members, top),
+    }
+
+
+def _programmes(store: Any, members: Mapping[str, Mapping[str, float]], top: int) -> list[dict[str, Any]]:
+    by: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for project, cci, name in store.rows(Q_PROGRAMMES, {"ids": sorted(members)}):
+        by[(str(cci), str(name))].append(str(project))
+    out = []
+    for (cci, name), projects in by.items():
+        partners = {o for p in projects for o in members[p]}
+        budget = sum(sum(members[p].values()) for p in sorted(projects))
+        out.append({"programme": name, "cci": cci, "projects": len(set(projects)), "partners": len(partners),
+                    "budget_eur": _r(budget)})
+    return sorted(out, key=lambda r: (-r["projects"], r["cci"]))[:top]
+
+
+def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Mapping[str, Mapping[str, float]],
+             top: int) -> dict[str, Any]:
+    metrics = {str(o): (b, c, n) for o, b, c, n in store.rows(Q_METRICS, {"ids": orgs})}
+    network = sorted({n for _, _, n in metrics.values() if n})
+    brokers = sorted(((o, float(b)) for o, (b, _, _) in metrics.items() if b is not None), key=lambda kv: (-kv[1], kv[0]))
+    budget: Counter[str] = Counter()
+    for shares in members.values():
+        for o, v in shares.items():
+            budget[o] += v
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for o, (_, c, _) in metrics.items():
+        if c is not None:
+            clusters[int(c)].append(o)
+    largest = sorted(clusters.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    return {
+        "metrics_network": ", ".join(network) or None,
+        "brokers": [{"org_id": o, "name": names.get(o), "betweenness": round(b, 6)} for o, b in brokers[:top]],
+        "clusters": [
+            {"community": c, "partners": len(os),
+             "leading": [names.get(o) or o for o in sorted(os, key=lambda o: (-budget[o], o))[:3]]}
+            for c, os in largest
+        ],
+    }
+
+
+def collaboration_sections(data: Mapping[str, Any] | None, table: Callable[[list[str], list[list[str]]], Any],
+                           ) -> list[tuple[str, list[Any]]]:
+    """The "Who works with whom" section as (heading, blocks); ``table`` is the renderer's table type."""
+    if not data:
+        return []
+    scope = f" with a partner in {data['scope']}" if data["scope"] else ""
+    blocks: list[Any] = [
+        f"{data['projects']:,} partnership projects{scope} "
+        f"({', '.join(f'{k} {v:,}' for k, v in data['projects_by_source'].items())}), "
+        f"{data['multi_partner_projects']:,} of them with two or more partners in the graph; "
+        f"{data['organisations']:,} partner organisations, {data['in_procurement']:,} of them also in procurement "
+        f"(buyers or suppliers); {data['pairs']:,} pairs of organisations that share a project.",
+        "Roles: " + ", ".join(f"{k} {v:,}" for k, v in data["roles"].items()) + ".",
+    ]
+    if data["programmes"]:
+        blocks.append(table(["programme", "projects", "partners", "partner budgets (EUR)"],
+                            [[r["programme"], f"{r['projects']:,}", f"{r['partners']:,}", _money(r["budget_eur"])]
+                             for r in data["programmes"]]))
+    if data["top_pairs"]:
+        blocks.append(table(["organisation", "works with", "shared projects", "budget of both (EUR)"],
+                            [[str(r["a_name"] or r["a"]), str(r["b_name"] or r["b"]), f"{r['projects']:,}",
+                              _money(r["budget_eur"])] for r in data["top_pairs"]]))
+    if data["brokers"]:
+        blocks.append(f"Brokers: betweenness in the {data['metrics_network']} network (from `stakenet analyze`).")
+        blocks.append(table(["organisation", "betweenness"],
+                            [[f"{r['name']} ({r['org_id']})", f"{r['betweenness']:.4g}"] for r in data["brokers"]]))
+    else:
+        blocks.append("No brokers yet: run `stakenet analyze` (e.g. `--network collaboration`) for betweenness and communities.")
+    if data["clusters"]:
+        blocks.append(table(["community", "partners", "leading partners (by budget)"],
+                            [[str(r["community"]), f"{r['partners']:,}", "; ".join(r["leading"])] for r in data["clusters"]]))
+    return [("Who works with whom", blocks)]
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
