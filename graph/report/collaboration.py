@@ -65,7 +65,7 @@ def collect_collaboration(store: Any, *, region: str | None = None, top: int = 1
         members[project][org] = members[project].get(org, 0.0) + float(budget or 0.0)
         sources[project] = (source or "").split(";")[0]
         roles[role] += 1
-    pairs: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    pairs: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for project in sorted(members):
         shares = members[project]
         for a, b in combinations(sorted(shares), 2):
@@ -95,13 +95,13 @@ def _programmes(store: Any, members: Mapping[str, Mapping[str, float]], top: int
     by: dict[tuple[str, str], list[str]] = defaultdict(list)
     for project, cci, name in store.rows(Q_PROGRAMMES, {"ids": sorted(members)}):
         by[(str(cci), str(name))].append(str(project))
-    out = []
+    out: list[dict[str, Any]] = []
     for (cci, name), projects in by.items():
         partners = {o for p in projects for o in members[p]}
         budget = sum(sum(members[p].values()) for p in sorted(projects))
         out.append({"programme": name, "cci": cci, "projects": len(set(projects)), "partners": len(partners),
                     "budget_eur": _r(budget)})
-    return sorted(out, key=lambda r: (-r["projects"], r["cci"]))[:top]
+    return sorted(out, key=lambda r: (-int(r["projects"]), str(r["cci"])))[:top]
 
 
 def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Mapping[str, Mapping[str, float]],
@@ -109,7 +109,7 @@ def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Map
     metrics = {str(o): (b, c, n) for o, b, c, n in store.rows(Q_METRICS, {"ids": orgs})}
     network = sorted({n for _, _, n in metrics.values() if n})
     brokers = sorted(((o, float(b)) for o, (b, _, _) in metrics.items() if b is not None), key=lambda kv: (-kv[1], kv[0]))
-    budget: Counter[str] = Counter()
+    budget: dict[str, float] = defaultdict(float)
     for shares in members.values():
         for o, v in shares.items():
             budget[o] += v

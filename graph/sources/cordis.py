@@ -18,7 +18,8 @@ Field meanings (the CORDIS participation table as exported by the Commission's o
 - ``partner_role``: Coordinator / Participant / Partner / Thirdparty -> ``role``;
   ``ec_contribution`` (EUR) -> ``budget_eur`` on BENEFICIARY_OF. A participant listed more than
   once in a project (a third party next to its participation) is one relationship with the
-  strongest role and the contributions summed; identical rows count once.
+  strongest role and the contributions summed; rows identical in every column the loader reads count
+  once (the 2014 file lists two participations twice, differing only in how eu_contribution is split).
 - ``NA`` means missing. A row with neither PIC nor name is rejected, as is a contribution that is
   not a number.
 """
@@ -128,7 +129,7 @@ def iter_records(
     for number, row in iter_table(path, encoding, REQUIRED, KNOWN, report, "project_id"):
         ident = tuple(row[c] for c in REQUIRED)
         if ident in seen_rows:
-            report.notes["identical rows (counted once)"] += 1
+            report.notes["rows identical in the columns read (counted once)"] += 1
             continue
         seen_rows.add(ident)
         try:
