@@ -43,6 +43,13 @@ Q_LOCATED = (
 )
 
 
+def _add(total: float | None, value: float | None) -> float | None:
+    """A sum where unknown stays unknown only while nothing is known."""
+    if value is None:
+        return total
+    return float(value) + (total or 0.0)
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -58,20 +65,20 @@ def collect_collaboration(store: Any, *, region: str | None = None, top: int = 1
         located = {str(o) for (o,) in store.rows(Q_LOCATED, {"ids": sorted(names), "region": region})}
         keep = {r[2] for r in rows if str(r[0]) in located}
         rows = [r for r in rows if r[2] in keep]
-    members: dict[str, dict[str, float]] = defaultdict(dict)
+    members: dict[str, dict[str, float | None]] = defaultdict(dict)
     sources: dict[str, str] = {}
     roles: Counter[str] = Counter()
     for org, _name, project, role, budget, source in rows:
-        members[project][org] = members[project].get(org, 0.0) + float(budget or 0.0)
+        members[project][org] = _add(members[project].get(org), budget)
         sources[project] = (source or "").split(";")[0]
         roles[role] += 1
-    pairs: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    pairs: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, None])
     for project in sorted(members):
         shares = members[project]
         for a, b in combinations(sorted(shares), 2):
             pair = pairs[(a, b)]
             pair[0] += 1
-            pair[1] += shares[a] + shares[b]
+            pair[1] = _add(_add(pair[1], shares[a]), shares[b])
     orgs = sorted({o for m in members.values() for o in m})
     return {
         "scope": region,
@@ -85,26 +92,29 @@ def collect_collaboration(store: Any, *, region: str | None = None, top: int = 1
         "programmes": _programmes(store, members, top),
         "top_pairs": [
             {"a": a, "a_name": names.get(a), "b": b, "b_name": names.get(b), "projects": int(v[0]), "budget_eur": _r(v[1])}
-            for (a, b), v in sorted(pairs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
+            for (a, b), v in sorted(pairs.items(), key=lambda kv: (-kv[1][0], -(kv[1][1] or 0.0), kv[0]))[:top]
         ],
         **_metrics(store, orgs, names, members, top),
     }
 
 
-def _programmes(store: Any, members: Mapping[str, Mapping[str, float]], top: int) -> list[dict[str, Any]]:
+def _programmes(store: Any, members: Mapping[str, Mapping[str, float | None]], top: int) -> list[dict[str, Any]]:
     by: dict[tuple[str, str], list[str]] = defaultdict(list)
     for project, cci, name in store.rows(Q_PROGRAMMES, {"ids": sorted(members)}):
         by[(str(cci), str(name))].append(str(project))
     out: list[dict[str, Any]] = []
     for (cci, name), projects in by.items():
         partners = {o for p in projects for o in members[p]}
-        budget = sum(sum(members[p].values()) for p in sorted(projects))
+        budget: float | None = None
+        for p in sorted(set(projects)):
+            for v in members[p].values():
+                budget = _add(budget, v)
         out.append({"programme": name, "cci": cci, "projects": len(set(projects)), "partners": len(partners),
                     "budget_eur": _r(budget)})
     return sorted(out, key=lambda r: (-int(r["projects"]), str(r["cci"])))[:top]
 
 
-def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Mapping[str, Mapping[str, float]],
+def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Mapping[str, Mapping[str, float | None]],
              top: int) -> dict[str, Any]:
     metrics = {str(o): (b, c, n) for o, b, c, n in store.rows(Q_METRICS, {"ids": orgs})}
     network = sorted({n for _, _, n in metrics.values() if n})
@@ -112,7 +122,7 @@ def _metrics(store: Any, orgs: list[str], names: Mapping[str, Any], members: Map
     budget: dict[str, float] = defaultdict(float)
     for shares in members.values():
         for o, v in shares.items():
-            budget[o] += v
+            budget[o] += v or 0.0
     clusters: dict[int, list[str]] = defaultdict(list)
     for o, (_, c, _) in metrics.items():
         if c is not None:
