@@ -134,3 +134,22 @@ def test_both_stores_hold_the_same_partnerships(neo4j_store, tmp_path: Path, sha
     rows_n = sorted((r["o"], r["p"], r["role"], r["b"]) for r in neo4j_store.query(q))
     conn.close()
     assert rows_e == rows_n
+
+
+def test_partners_that_also_share_suppliers(loaded, shared_data: Path) -> None:
+    """Gävle kommun and Söderhamns kommun: Interreg partners, and buyers from the same suppliers (by name in the CSV)."""
+    import csv
+
+    store, _ = loaded
+    suppliers = defaultdict(set)
+    with (shared_data / AWARDS).open(encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            name = " ".join(r["Namn för leverantör"].casefold().split())
+            if r["Organisationsnummer för köpare"] in ("2120002338", "2120002353") and name != "personuppgift":
+                suppliers[r["Organisationsnummer för köpare"]].add(name)
+    oracle = len(suppliers["2120002338"] & suppliers["2120002353"])
+    data = collect_collaboration(store, region="SE313", top=100)
+    assert data is not None
+    pair = next(t for t in data["shared_market"]["top"] if {t["a"], t["b"]} == {GAVLE, "SE-ON:2120002353"})
+    assert pair["shared_suppliers"] == oracle > 0 and pair["projects"] >= 1
+    assert data["shared_market"]["pairs_sharing_suppliers"] <= data["shared_market"]["buyer_pairs"] <= data["pairs"]

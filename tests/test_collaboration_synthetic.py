@@ -18,7 +18,13 @@ def test_golden_collaboration_counts_match_the_records() -> None:
     members: dict[str, set[str]] = defaultdict(set)
     roles: dict[tuple[str, str], str] = {}
     located: set[str] = set()
+    bought: dict[str, set[str]] = defaultdict(set)
+    awarded: dict[str, set[str]] = defaultdict(set)
     for r in synthetic.iter_records(scale=300, seed=7):
+        if isinstance(r, Rel) and r.type == "BUYER_OF":
+            bought[r.src[1]].add(r.dst[1])
+        elif isinstance(r, Rel) and r.type == "AWARDED_TO":
+            awarded[r.src[1]].add(r.dst[1])
         if isinstance(r, Rel) and r.type == "BENEFICIARY_OF" and r.props.get("role") in ("lead", "partner"):
             members[r.dst[1]].add(r.src[1])
             roles[(r.src[1], r.dst[1])] = r.props["role"]
@@ -34,5 +40,9 @@ def test_golden_collaboration_counts_match_the_records() -> None:
     assert golden["organisations"] == len({o for m in scoped.values() for o in m})
     assert golden["pairs"] == len(pairs)
     assert golden["roles"] == dict(sorted(role_counts.items()))
+    suppliers = {b: {s for p in ps for s in awarded[p]} for b, ps in bought.items()}
+    buyer_pairs = [(a, b) for a, b in pairs if a in suppliers and b in suppliers]
+    assert golden["shared_market"]["buyer_pairs"] == len(buyer_pairs)
+    assert golden["shared_market"]["pairs_sharing_suppliers"] == sum(bool(suppliers[a] & suppliers[b]) for a, b in buyer_pairs)
     top = golden["top_pairs"][0]
     assert top["projects"] == max(sum(1 for m in scoped.values() if {a, b} <= m) for a, b in pairs)

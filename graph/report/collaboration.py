@@ -37,6 +37,10 @@ Q_PROCUREMENT = (
     "MATCH (o:Organisation) WHERE o.org_id IN $ids AND (EXISTS { MATCH (o)-[:BUYER_OF]->(:Procurement) } "
     "OR EXISTS { MATCH (:Procurement)-[:AWARDED_TO]->(o) }) RETURN o.org_id"
 )
+Q_SUPPLIERS = (
+    "MATCH (b:Organisation)-[:BUYER_OF]->(:Procurement)-[:AWARDED_TO]->(s:Organisation) WHERE b.org_id IN $ids "
+    "RETURN DISTINCT b.org_id, s.org_id"
+)
 Q_LOCATED = (
     "MATCH (o:Organisation)-[:LOCATED_IN]->(r:Region) WHERE o.org_id IN $ids AND r.nuts_code STARTS WITH $region "
     "RETURN o.org_id"
@@ -94,7 +98,26 @@ def collect_collaboration(store: Any, *, region: str | None = None, top: int = 1
             {"a": a, "a_name": names.get(a), "b": b, "b_name": names.get(b), "projects": int(v[0]), "budget_eur": _r(v[1])}
             for (a, b), v in sorted(pairs.items(), key=lambda kv: (-kv[1][0], -(kv[1][1] or 0.0), kv[0]))[:top]
         ],
+        "shared_market": _shared_market(store, pairs, names, top),
         **_metrics(store, orgs, names, members, top),
+    }
+
+
+def _shared_market(store: Any, pairs: Mapping[tuple[str, str], list[Any]], names: Mapping[str, Any],
+                   top: int) -> dict[str, Any]:
+    """Partner pairs that are both buyers, and those that also buy from the same suppliers."""
+    partners = sorted({o for pair in pairs for o in pair})
+    suppliers: dict[str, set[str]] = defaultdict(set)
+    for buyer, supplier in store.rows(Q_SUPPLIERS, {"ids": partners}) if partners else ():
+        suppliers[str(buyer)].add(str(supplier))
+    both = [(a, b) for a, b in pairs if a in suppliers and b in suppliers]
+    shared = sorted(((a, b, len(suppliers[a] & suppliers[b])) for a, b in both), key=lambda t: (-t[2], t[0], t[1]))
+    shared = [t for t in shared if t[2] > 0]
+    return {
+        "buyer_pairs": len(both),
+        "pairs_sharing_suppliers": len(shared),
+        "top": [{"a": a, "a_name": names.get(a), "b": b, "b_name": names.get(b), "projects": int(pairs[(a, b)][0]),
+                 "shared_suppliers": n} for a, b, n in shared[:top]],
     }
 
 
@@ -161,6 +184,13 @@ def collaboration_sections(data: Mapping[str, Any] | None, table: Callable[[list
         blocks.append(table(["organisation", "works with", "shared projects", "budget of both (EUR)"],
                             [[str(r["a_name"] or r["a"]), str(r["b_name"] or r["b"]), f"{r['projects']:,}",
                               _money(r["budget_eur"])] for r in data["top_pairs"]]))
+    market = data["shared_market"]
+    blocks.append(f"Partners in the procurement market too: {market['buyer_pairs']:,} pairs of partners are both buyers; "
+                  f"{market['pairs_sharing_suppliers']:,} of them also buy from at least one same supplier.")
+    if market["top"]:
+        blocks.append(table(["organisation", "partner in EU projects with", "shared projects", "shared suppliers"],
+                            [[str(r["a_name"] or r["a"]), str(r["b_name"] or r["b"]), f"{r['projects']:,}",
+                              f"{r['shared_suppliers']:,}"] for r in market["top"]]))
     if data["brokers"]:
         blocks.append(f"Brokers: betweenness in the {data['metrics_network']} network (from `stakenet analyze`).")
         blocks.append(table(["organisation", "betweenness"],
