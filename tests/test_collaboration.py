@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -153,3 +153,32 @@ def test_partners_that_also_share_suppliers(loaded, shared_data: Path) -> None:
     pair = next(t for t in data["shared_market"]["top"] if {t["a"], t["b"]} == {GAVLE, "SE-ON:2120002353"})
     assert pair["shared_suppliers"] == oracle > 0 and pair["projects"] >= 1
     assert data["shared_market"]["pairs_sharing_suppliers"] <= data["shared_market"]["buyer_pairs"] <= data["pairs"]
+
+
+def test_partners_join_buyers_whichever_file_comes_first(tmp_path: Path, shared_data: Path) -> None:
+    """Interreg and (Swedish) CORDIS before the buyers gives the same partnerships, rule for rule, as after them."""
+    import csv
+
+    with (shared_data / CORDIS).open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        swedish = [r for r in reader if r["country_code"] == "SE"]
+        header = list(swedish[0])
+    subset = tmp_path / "cordis_se.csv"
+    with subset.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(swedish)
+    q = "MATCH (o:Organisation)-[e:BENEFICIARY_OF]->(p:Project) RETURN o.org_id, p.project_id, e.match_rule, o.pic"
+    results = []
+    for order in (("upphandling", "interreg", "cordis"), ("interreg", "cordis", "upphandling")):
+        conn = open_database(tmp_path / f"{order[0]}.db")
+        store = EmbeddedStore(conn)
+        store.ensure_schema()
+        files = {"upphandling": shared_data / AWARDS, "interreg": shared_data / INTERREG, "cordis": subset}
+        for kind in order:
+            load_files(store, kind, [files[kind]])
+        results.append(sorted(tuple(str(v) for v in row) for row in store.rows(q)))
+        conn.close()
+    assert results[0] == results[1]
+    rules = Counter(row[2] for row in results[0])
+    assert rules["public_body"] > 0 and rules["ascii_name"] > 0 and rules["ascii_rename"] > 0
