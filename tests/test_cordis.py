@@ -136,3 +136,19 @@ def test_load_twice_changes_nothing(tmp_path: Path, rows, embedded_store) -> Non
     counts = embedded_store.counts()
     again = load_files(embedded_store, "cordis", [path])
     assert embedded_store.counts() == counts and again.stats.nodes_created == 0 and again.stats.rels_created == 0
+
+
+def test_cli_loads_cordis_and_refuses_another_layout(tmp_path: Path, rows) -> None:
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    good = _write(tmp_path / "good.csv", list(rows[0]), rows[:50])
+    runner = CliRunner()
+    db = str(tmp_path / "cli.db")
+    result = runner.invoke(cli, ["--db", db, "load", "cordis", str(good)], env={"NEO4J_URI": ""})
+    assert result.exit_code == 0, result.output
+    assert "50 rows, 50 loaded, 0 rejected" in result.output
+    bad = _write(tmp_path / "bad.csv", ["project_id", "legal_name"], [{"project_id": "1", "legal_name": "X"}])
+    result = runner.invoke(cli, ["--db", db, "load", "cordis", str(bad)], env={"NEO4J_URI": ""})
+    assert result.exit_code == 1 and "missing column(s) 'pic', 'partner_role'" in result.output
