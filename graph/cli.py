@@ -254,7 +254,7 @@ def query(
 
 
 @cli.command("load")
-@click.argument("kind", type=click.Choice(["upphandling", "projektbanken", "nuts"]))
+@click.argument("kind", type=click.Choice(["upphandling", "projektbanken", "nuts", "interreg", "cordis"]))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--value-file", type=click.Path(dir_okay=False, path_type=Path),
               help="upphandling: the contracted-value export, joined on Upphandlings-ID.")
@@ -264,7 +264,7 @@ def query(
 @click.pass_context
 def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Path | None, encoding: str,
          rejects_path: Path | None) -> None:
-    """Load source files (procurement statistics, Projektbanken, NUTS) into the selected store.
+    """Load source files (procurement statistics, Projektbanken, NUTS, Interreg partners, CORDIS) into the selected store.
 
     Prints rows loaded and rejected per file, how organisations were identified (organisation
     number, name, renames table) and a data-quality summary. Loading again changes nothing.
@@ -275,6 +275,8 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
       stakenet load upphandling ../shared/data/se_procurement_2021_awards.csv \\
           --value-file ../shared/data/se_procurement_2021_contracted_value.csv
       stakenet load projektbanken ../shared/data/se_erdf_2014_2020_projektbanken_2016.json
+      stakenet load interreg ../shared/data/se_interreg_2021_2027_partners.json
+      stakenet load cordis ../shared/data/eu_cordis_participations_2014.csv
     """
     from graph.ingest.load import load_files
 

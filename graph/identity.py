@@ -364,3 +364,188 @@ class OrgResolver:
             "anonymous": "anonymous",
         }[how]
         setattr(self.counts, attr, getattr(self.counts, attr) + 1)
+
+
+# -- partners of EU projects (Interreg, CORDIS): public bodies by the tables, ASCII-folded names --
+
+# How a partner's name was identified with an organisation already known (recorded on its
+# BENEFICIARY_OF as ``match_rule``). No rule guesses: each is an equality of keys.
+MATCH_RULES = {
+    "pic": "the same CORDIS PIC as an organisation loaded before",
+    "rename": "a former name in graph/data/renames.csv",
+    "name": "the same normalised name (case, spacing, punctuation, legal-form words)",
+    "public_body": "the same municipality, region or county board, by the municipalities table "
+                   "(graph/data/municipalities.csv: '<X> kommun', '<X>s stad', 'Municipality of X', "
+                   "'Region <county>', 'Länsstyrelsen i <county>')",
+    "legal_form": "the same normalised name once a leading or trailing legal form is dropped",
+    "ascii_rename": "a former name of the renames table, compared ASCII-folded (CORDIS: OSTERGOTLANDS LANS LANDSTING)",
+    "ascii_name": "the same normalised name compared ASCII-folded (å/ä -> a, ö -> o, é -> e, ae/oe -> a/o)",
+    "ascii_public_body": "the same public body (as public_body) with names compared ASCII-folded",
+    "name_only": "no organisation known by that name: a node of its own, keyed by name or PIC",
+}
+
+_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe)")
+
+
+@lru_cache(maxsize=1 << 16)
+def ascii_fold(name: str) -> str:
+    """The normalised name in plain ASCII, as CORDIS writes Swedish names (no å/ä/ö; "oe" for ö at times).
+
+    Used only to compare two names both folded; a folded name is never shown.
+
+    >>> ascii_fold("Högskolan i Gävle") == ascii_fold("HOGSKOLAN I GAVLE") == "hogskolan i gavle"
+    True
+    >>> ascii_fold("KUNGLIGA TEKNISKA HOEGSKOLAN") == ascii_fold("Kungliga Tekniska Högskolan")
+    True
+    """
+    s = unicodedata.normalize("NFKD", normalize_name(name))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return _DIGRAPHS.sub(lambda m: m.group(1)[0], s)
+
+
+@cache
+def _public_body_tables(folded: bool) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """(municipality name or genitive -> kommunkoder, county name forms -> NUTS 3) from municipalities.csv."""
+    key = ascii_fold if folded else normalize_name
+    text = resources.files("graph").joinpath("data/municipalities.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    exact: dict[str, set[str]] = defaultdict(set)
+    genitive: dict[str, set[str]] = defaultdict(set)
+    counties: dict[str, str] = {}
+    for r in rows:
+        name = key(r["name"])
+        exact[name].add(r["kommunkod"])
+        genitive[name if name.endswith("s") else name + "s"].add(r["kommunkod"])
+        county = key(r["county"]).removesuffix(" län").removesuffix(" lan")
+        for form in {county, county.removesuffix("s")}:
+            counties[form] = r["nuts3"]
+    genitive[key("Falu")].add(next(r["kommunkod"] for r in rows if r["name"] == "Falun"))
+    for alias, base in (("sörmland", "södermanland"), ("jämtland härjedalen", "jämtland")):
+        k, b = (ascii_fold(alias), ascii_fold(base)) if folded else (alias, base)
+        if b in counties:
+            counties[k] = counties[b]
+    municipalities = {k: v for k, v in genitive.items() if k not in exact}
+    municipalities.update(exact)  # an exact name wins over another's genitive
+    return municipalities, counties
+
+
+_MUNI_RES = (re.compile(r"^(?P<x>.+) (kommun|stad|municipality)$"), re.compile(r"^(city|municipality) of (?P<x>.+)$"))
+_REGION_RES = (re.compile(r"^region (?P<x>.+)$"), re.compile(r"^(?P<x>.+) (läns|lans) landsting$"),
+               re.compile(r"^landstinget (i )?(?P<x>.+)$"), re.compile(r"^(?P<x>.+)regionen$"))
+_BOARD_RE = re.compile(r"^(länsstyrelsen|lansstyrelsen) (i )?(?P<x>.+?)( län| lan)?$")
+
+
+def public_body_key(name: str, *, folded: bool = False) -> str | None:
+    """``kommun:<kommunkod>``, ``region:<NUTS 3>`` or ``county_board:<NUTS 3>`` of a public body's name, else None.
+
+    Two names with the same key are the same body. Only whole-name patterns count ("Stadsbyggnads-
+    förvaltningen Göteborgs stad" is a department, not the city); a name that two municipalities
+    could be (Håbo and Habo, ASCII-folded) has no key.
+
+    >>> public_body_key("Strömstad kommun") == public_body_key("STRÖMSTADS KOMMUN") == public_body_key("Municipality of Strömstad")
+    True
+    >>> public_body_key("Region Jönköpings"), public_body_key("Länsstyrelsen Skåne")
+    ('region:SE211', 'county_board:SE224')
+    >>> public_body_key("OSTERGOTLANDS LANS LANDSTING", folded=True), public_body_key("HABO KOMMUN", folded=True)
+    ('region:SE123', None)
+    """
+    norm = ascii_fold(name) if folded else normalize_name(name)
+    municipalities, counties = _public_body_tables(folded)
+    for rx in _MUNI_RES:
+        m = rx.match(norm)
+        if m:
+            codes = municipalities.get(m.group("x"))
+            return f"kommun:{next(iter(codes))}" if codes and len(codes) == 1 else None
+    for rx in _REGION_RES:
+        m = rx.match(norm)
+        if m and m.group("x").strip() in counties:
+            return f"region:{counties[m.group('x').strip()]}"
+    m = _BOARD_RE.match(norm)
+    if m and m.group("x") in counties:
+        return f"county_board:{counties[m.group('x')]}"
+    return None
+
+
+class PartnerResolver(OrgResolver):
+    """An OrgResolver that also knows public bodies by the tables and ASCII-folded names (for CORDIS).
+
+    ``match`` returns ``(org_id, rule)`` with a rule of ``MATCH_RULES``, or ``(None, None)``.
+
+    >>> r = PartnerResolver()
+    >>> r.add_known("SE-ON:2120002338", "GÄVLE KOMMUN")
+    >>> r.add_known("SE-ON:2021002890", "HÖGSKOLAN I GÄVLE")
+    >>> r.match("Gävle kommun"), r.match("Municipality of Gävle"), r.match("HOGSKOLAN I GAVLE", ascii=True)
+    (('SE-ON:2120002338', 'name'), ('SE-ON:2120002338', 'public_body'), ('SE-ON:2021002890', 'ascii_name'))
+    >>> r.match("OSTERGOTLANDS LANS LANDSTING", ascii=True)
+    ('SE-ON:2321000040', 'ascii_rename')
+    """
+
+    def __init__(self, renames: Iterable[Rename] | None = None) -> None:
+        super().__init__(renames)
+        self._bodies: dict[str, set[str]] = defaultdict(set)
+        self._folded: dict[str, set[str]] = defaultdict(set)
+        self._folded_bodies: dict[str, set[str]] = defaultdict(set)
+        self._folded_renames = {ascii_fold(r.former_name): r for r in self.renames.values()}
+
+    def add_known(self, org_id: str, name: str | None, valid: bool = True, aliases: Iterable[str] = ()) -> None:
+        aliases = tuple(aliases)
+        super().add_known(org_id, name, valid, aliases)
+        for n in (name, *aliases):
+            if n and not is_redacted(n):
+                self._folded[ascii_fold(n)].add(org_id)
+                for index, key in ((self._bodies, public_body_key(n)), (self._folded_bodies, public_body_key(n, folded=True))):
+                    if key:
+                        index[key].add(org_id)
+
+    def _lookup(self, index: dict[str, set[str]], key: str | None, name: str) -> str | None:
+        candidates = index.get(key) if key else None
+        if not candidates:
+            return None
+        picked = self._pick(candidates)
+        if picked is None and name not in self.counts.ambiguous:
+            self.counts.ambiguous.append(name)
+        return picked
+
+    def match(self, name: str, *, ascii: bool = False) -> tuple[str | None, str | None]:
+        """``(org_id, rule)`` of the known organisation ``name`` is, trying the rules in the order of MATCH_RULES."""
+        norm = normalize_name(name)
+        if not norm or norm in REDACTED_NAMES:
+            return None, None
+        if norm in self.renames:
+            return self.renames[norm].org_id, "rename"
+        steps: list[tuple[str, dict[str, set[str]], str | None]] = [
+            ("name", self._by_name, norm),
+            ("public_body", self._bodies, public_body_key(name)),
+            ("legal_form", self._by_stem, name_stem(name)),
+        ]
+        if ascii:
+            folded = ascii_fold(name)
+            if folded in self._folded_renames:
+                return self._folded_renames[folded].org_id, "ascii_rename"
+            steps += [("ascii_name", self._folded, folded),
+                      ("ascii_public_body", self._folded_bodies, public_body_key(name, folded=True))]
+        for rule, index, key in steps:
+            found = self._lookup(index, key, name)
+            if found:
+                return found, rule
+        return None, None
+
+
+TYPE_MATCH_NOTE = "identity by type: "
+
+
+def type_match_note(org_type: str, rule: str) -> str:
+    """The ``FileReport.notes`` key counting one distinct partner of ``org_type`` identified by ``rule``.
+
+    >>> parse_type_match_note(type_match_note("Local public authority", "name"))
+    ('Local public authority', 'name')
+    """
+    return f"{TYPE_MATCH_NOTE}{org_type}\x1f{rule}"
+
+
+def parse_type_match_note(key: str) -> tuple[str, str] | None:
+    """``(organisation type, rule)`` of a ``type_match_note`` key, None for any other note."""
+    if not key.startswith(TYPE_MATCH_NOTE):
+        return None
+    org_type, _, rule = key.removeprefix(TYPE_MATCH_NOTE).partition("\x1f")
+    return org_type, rule

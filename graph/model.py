@@ -107,6 +107,8 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("is_public", "BOOLEAN"),
                 Prop("quality", doc="data-quality flags, ';'-joined"),
                 Prop("eukg_item", doc="EU Knowledge Graph beneficiary item (Q...) this organisation was harvested as"),
+                Prop("pic", doc="CORDIS participant identification code (PIC): one participant across CORDIS files and years"),
+                Prop("org_type", doc="the organisation type a source gives (Interreg organisationstyp, CORDIS legal_entity_type)"),
                 SOURCE,
                 *METRIC_PROPS,
             ),
@@ -203,7 +205,17 @@ NODE_TYPES: dict[str, NodeType] = {
 REL_TYPES: dict[str, RelType] = {
     r.type: r
     for r in (
-        RelType("BENEFICIARY_OF", (("Organisation", "Project"),), (Prop("role"), SOURCE)),
+        RelType(
+            "BENEFICIARY_OF",
+            (("Organisation", "Project"),),
+            (
+                Prop("role", doc="beneficiary; Interreg lead / partner / associated; CORDIS coordinator / participant / ..."),
+                Prop("budget_eur", "DOUBLE", "the organisation's share of the project (Interreg partner budget, CORDIS EC contribution), EUR"),
+                Prop("name_as_given", doc="the organisation's name as this source writes it"),
+                Prop("match_rule", doc="how that name was identified with the organisation (graph/identity.py MATCH_RULES)"),
+                SOURCE,
+            ),
+        ),
         RelType("BUYER_OF", (("Organisation", "Procurement"),), (SOURCE,)),
         RelType(
             "AWARDED_TO",

@@ -14,7 +14,12 @@ kind                        code given as         theme id
 ``intervention_category``   ``1``, ``001``        ``IC:001``
 ``priority_axis``           a source-scoped code  ``PA:<code>``
 ``cpv_group``               ``45``, ``45000000``  ``CPV:45``
+``specific_objective``      ``RSO1.1``, ``ISO6.6``  ``SO:RSO1.1``
 ==========================  ====================  ===============
+
+Specific objectives are those of the 2021-2027 regulations: ``RSO<policy objective>.<n>`` (ERDF,
+Regulation (EU) 2021/1058 art. 3) and the Interreg-specific ``ISO6.<n>`` (Regulation (EU) 2021/1059
+art. 14, "a better cooperation governance", which the programmes code as policy objective 6).
 
 Technical assistance, which Projektbanken lists among thematic objectives, is ``TA``.
 
@@ -22,6 +27,8 @@ Technical assistance, which Projektbanken lists among thematic objectives, is ``
 ('TO03', 'PO1', 'CPV:45')
 >>> theme_id("intervention_category", "62"), theme_id("priority_axis", "EUKG:Q2600001")
 ('IC:062', 'PA:EUKG:Q2600001')
+>>> theme_id("specific_objective", "rso2.6"), theme_id("specific_objective", "ISO6.6")
+('SO:RSO2.6', 'SO:ISO6.6')
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ from functools import lru_cache
 
 from graph.errors import SchemaError
 
-KINDS = ("thematic_objective", "policy_objective", "intervention_category", "priority_axis", "cpv_group")
+KINDS = ("thematic_objective", "policy_objective", "intervention_category", "priority_axis", "cpv_group",
+         "specific_objective")
 
 _TO_RE = re.compile(r"^(?:TO)?\s*0*([1-9][0-9]?)$", re.IGNORECASE)
 _PO_RE = re.compile(r"^(?:PO)?\s*0*([1-9])$", re.IGNORECASE)
 _IC_RE = re.compile(r"^(?:IC:?)?\s*([0-9]{1,3})$", re.IGNORECASE)
 _CPV_RE = re.compile(r"^(?:CPV:?)?\s*([0-9]{2})[0-9]*(?:-[0-9])?$", re.IGNORECASE)
+_SO_RE = re.compile(r"^(?:SO:)?\s*(R?SO|ISO)\s*([1-9])\.([0-9]{1,2})$", re.IGNORECASE)
 TECHNICAL_ASSISTANCE = "TA"
 
 
@@ -75,6 +84,11 @@ def theme_code(kind: str, code: str) -> str:
         if m:
             return m.group(1)
         raise SchemaError(f"{code!r} is not a CPV code or division (e.g. 45 or 45000000-7)")
+    if kind == "specific_objective":
+        m = _SO_RE.match(text)
+        if m:
+            return f"{m.group(1).upper()}{m.group(2)}.{int(m.group(3))}"
+        raise SchemaError(f"{code!r} is not a specific_objective code (e.g. RSO1.1 or ISO6.6)")
     if kind == "priority_axis":
         if text:
             return text
@@ -92,5 +106,5 @@ def theme_id(kind: str, code: str) -> str:
     canonical = theme_code(kind, code)
     if kind in ("thematic_objective", "policy_objective"):
         return canonical
-    prefix = {"intervention_category": "IC", "priority_axis": "PA", "cpv_group": "CPV"}[kind]
+    prefix = {"intervention_category": "IC", "priority_axis": "PA", "cpv_group": "CPV", "specific_objective": "SO"}[kind]
     return f"{prefix}:{canonical}"

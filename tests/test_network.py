@@ -341,5 +341,5 @@ def test_sampled_betweenness_is_shown_with_its_error_and_rank_bands(world):
     res = analyze(world, ("stakeholder",), seed=7, write=False, exact_max=2, betweenness_k=4)
     st = res.network("stakeholder")
     assert any("estimate from 4 sampled sources" in n for n in st.notes)
-    line = next(x for x in res.summary().splitlines() if "top betweenness" in x)
+    line = next(x for x in res.summary().splitlines() if "top brokers (betweenness)" in x)
     assert "±" in line and "rank " in line

@@ -122,7 +122,7 @@ class AnalysisResult:
                     lines.append(f"  top PageRank: {ranked}")
             if "betweenness" in r.metrics and r.nodes and not r.no_ranking("betweenness"):
                 bands = r.betweenness_bands()
-                lines.append("  top betweenness: " + ", ".join(
+                lines.append("  top brokers (betweenness): " + ", ".join(
                     f"{self.names.get(k) or k} {_estimate(v, r.stderr.get(k, 0.0))} (rank {_band(bands[k])})"
                     for k, v in r.top("betweenness", top)))
             for note in r.notes:
@@ -317,7 +317,8 @@ def analyze(
         out.networks[name] = res
         for metric, secs in res.seconds.items():
             out.seconds[f"{name}: {metric}"] = secs
-    shown = sorted({k for r in out.networks.values() if "pagerank" in r.metrics for k, _ in r.top("pagerank", 10)})
+    shown = sorted({k for r in out.networks.values() for m in ("pagerank", "betweenness") if m in r.metrics
+                    for k, _ in r.top(m, 10)})
     if shown:
         out.names = {str(k): str(v) for k, v in store.rows(NAMES_CYPHER, {"ids": shown}) if v is not None}
     if all(r.nodes == 0 for r in out.networks.values()):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.identity import OrgResolver, official_props
+from graph.identity import OrgResolver, PartnerResolver, official_props
 from graph.model import NODE_TYPES, REL_TYPES
 from graph.records import Node, Record, Rel
 
@@ -24,6 +24,12 @@ def known_organisations(store: Any, resolver: OrgResolver) -> int:
     return n
 
 
+def known_pics(store: Any) -> dict[str, str]:
+    """CORDIS PIC -> the ``org_id`` of the organisation that carries it in ``store``."""
+    return {str(pic): str(org_id) for pic, org_id in store.rows(
+        "MATCH (o:Organisation) WHERE o.pic IS NOT NULL RETURN o.pic, o.org_id ORDER BY o.org_id")}
+
+
 def _org_rel_queries() -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     """(type, src label, dst label, side of the organisation, property names) per rel pair."""
     out = []
@@ -38,10 +44,28 @@ def _org_rel_queries() -> list[tuple[str, str, str, str, tuple[str, ...]]]:
 
 # Keys of organisations known by a name only: the Swedish loaders' ``NAME:<source>:<name>`` and the
 # EU Knowledge Graph harvester's beneficiary items ``EUKG:Q...`` and raw names ``EUKG-NAME:<name>``.
-NAME_KEY_PREFIXES = ("NAME:", "EUKG:", "EUKG-NAME:")
+NAME_KEY_PREFIXES = ("NAME:", "EUKG:", "EUKG-NAME:", "PIC:")  # PIC: CORDIS participants (see PARTNER_KEY_PREFIXES)
 # Harvested beneficiaries are folded conservatively: only Swedish ones (or of unknown country), and
 # only by the renames table or an exact normalised name (never with the legal form dropped).
 EUKG_KEY_PREFIXES = ("EUKG:", "EUKG-NAME:")
+# Interreg partners and CORDIS participants known by name or PIC: folded by PartnerResolver's rules
+# (public bodies by the tables; CORDIS Swedish participants by ASCII-folded names), so a partner
+# loaded before the buyer it is joins it when the buyer arrives, as it would have the other way round.
+PARTNER_KEY_PREFIXES = ("NAME:interreg:", "PIC:", "NAME:cordis:")
+
+
+def _partner_target(resolver: PartnerResolver, org_id: str, name: str | None, aliases: Sequence[str] | None,
+                    country: str | None) -> tuple[str | None, str | None]:
+    """Where an Interreg or CORDIS organisation known by name or PIC folds to, and the rule; (None, None) if nowhere."""
+    cordis = org_id.startswith(("PIC:", "NAME:cordis:"))
+    if cordis and country != "SE":
+        return None, None
+    for candidate in (name, *(aliases or ())):
+        if candidate:
+            target, how = resolver.match(candidate, ascii=cordis)
+            if target is not None:
+                return target, how
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -63,7 +87,7 @@ def fold_name_keyed(store: Any, prefixes: Sequence[str] = NAME_KEY_PREFIXES,
     name (their name, else an alias) or the renames table; the numbered node keeps their item id
     (``eukg_item``) and ``eukg`` in its ``source``. Returns old key -> ``Fold`` for every node folded.
     """
-    resolver = OrgResolver()
+    resolver = PartnerResolver()
     known_organisations(store, resolver)
     folds: dict[str, Fold] = {}
     extra: dict[str, dict[str, Any]] = {}
@@ -78,16 +102,21 @@ def fold_name_keyed(store: Any, prefixes: Sequence[str] = NAME_KEY_PREFIXES,
             if org_id in folds or (strict and country not in (None, "SE")):
                 continue
             target, how = None, None
-            for candidate in (name, *(aliases or ())) if strict else (name,):
-                target, how = resolver.resolve(candidate or "", stems=not strict)
-                if target is not None:
-                    break
+            if org_id.startswith(PARTNER_KEY_PREFIXES):
+                target, how = _partner_target(resolver, org_id, name, aliases, country)
+            else:
+                for candidate in (name, *(aliases or ())) if strict else (name,):
+                    target, how = resolver.resolve(candidate or "", stems=not strict)
+                    if target is not None:
+                        break
             if target is None:
                 continue
             folds[org_id] = Fold(target, how or "name")
             names[org_id] = [n for n in dict.fromkeys((name, *(aliases or ()))) if n]
             if strict:
                 extra[org_id] = {"source": source, "eukg_item": item}
+            if org_id.startswith("PIC:"):
+                extra[org_id] = {"pic": org_id.removeprefix("PIC:")}
     ids = sorted(folds)
     for start in range(0, len(ids), MERGE_CHUNK):
         _move(store, ids[start:start + MERGE_CHUNK], folds, names, extra, batch_size)
@@ -128,6 +157,7 @@ def _move(store: Any, ids: list[str], folds: Mapping[str, Fold], names: Mapping[
         if old in extra:
             props["source"] = extra[old].get("source")
             props["eukg_item"] = items.get(target)
+            props["pic"] = extra[old].get("pic")
         records.append(Node("Organisation", props))
     for type_, a, b, side, rel_props_names in _org_rel_queries():
         other = b if side == "src" else a
@@ -140,7 +170,9 @@ def _move(store: Any, ids: list[str], folds: Mapping[str, Fold], names: Mapping[
             cypher = (f"MATCH (x:{other})-[e:{type_}]->(o:Organisation) WHERE o.org_id IN $ids "
                       f"RETURN o.org_id AS org, x.{other_key} AS other, {ret}")
         for row in store.query(cypher, {"ids": ids}):
-            rel_props: Mapping[str, Any] = {p: row[p] for p in rel_props_names if row[p] is not None}
+            rel_props: dict[str, Any] = {p: row[p] for p in rel_props_names if row[p] is not None}
+            if rel_props.get("match_rule") == "name_only":  # identified now, by the fold's rule
+                rel_props["match_rule"] = folds[row["org"]].how
             new = ("Organisation", folds[row["org"]].target)
             end = (other, row["other"])
             records.append(Rel(type_, new, end, rel_props) if side == "src" else Rel(type_, end, new, rel_props))

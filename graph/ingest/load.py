@@ -19,16 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import SourceError
-from graph.identity import MatchCounts, OrgResolver
-from graph.ingest.folding import known_organisations, merge_name_keyed
+from graph.identity import MatchCounts, OrgResolver, PartnerResolver, parse_type_match_note
+from graph.ingest.folding import known_organisations, known_pics, merge_name_keyed
 from graph.ingest.provenance import file_digest, source_node
 from graph.ingest.summaries import placement_line
 from graph.io.reports import FileReport, Reject, write_rejects
 from graph.records import Record
-from graph.sources import nuts, projektbanken, upphandling
+from graph.sources import cordis, interreg, nuts, projektbanken, upphandling
 from graph.store import LoadStats
 
-KINDS = ("upphandling", "projektbanken", "nuts")
+KINDS = ("upphandling", "projektbanken", "nuts", "interreg", "cordis")
+PARTNER_KINDS = ("interreg", "cordis")
 
 
 @dataclass
@@ -114,8 +115,28 @@ class LoadReport:
         for k in sorted(findings):
             lines.append(f"  {k}: {len(findings[k])}: {'; '.join(findings[k][:20])}{' ...' if len(findings[k]) > 20 else ''}")
         for k in sorted(notes):
-            lines.append(f"  {k}: {notes[k]}")
+            if parse_type_match_note(k) is None:
+                lines.append(f"  {k}: {notes[k]}")
+        lines.extend(type_match_lines(notes))
         return lines
+
+
+def type_match_lines(notes: Counter[str]) -> list[str]:
+    """Distinct partners identified with a known organisation, by organisation type and by rule."""
+    by_type: dict[str, Counter[str]] = {}
+    for key, n in notes.items():
+        parsed = parse_type_match_note(key)
+        if parsed is not None:
+            by_type.setdefault(parsed[0], Counter())[parsed[1]] += n
+    if not by_type:
+        return []
+    lines = ["identified with known organisations, by organisation type (distinct partners; rules in graph/identity.py):"]
+    for org_type in sorted(by_type, key=lambda t: (-sum(by_type[t].values()), t)):
+        rules = by_type[org_type]
+        total, matched = sum(rules.values()), sum(n for r, n in rules.items() if r != "name_only")
+        how = ", ".join(f"{r} {n}" for r, n in sorted(rules.items()) if r != "name_only")
+        lines.append(f"  {org_type}: {matched} of {total} ({matched / total:.1%}){'; ' + how if how else ''}")
+    return lines
 
 
 def _source_records(kind: str, path: Path, report: FileReport) -> Iterator[Record]:
@@ -128,7 +149,12 @@ def _source_records(kind: str, path: Path, report: FileReport) -> Iterator[Recor
 
 
 def _records_for(kind: str, path: Path, encoding: str, values: dict[str, float] | None, resolver: OrgResolver,
-                 report: FileReport, seen: set[str]) -> Iterator[Record]:
+                 report: FileReport, seen: set[str], pics: dict[str, str] | None = None) -> Iterator[Record]:
+    if kind in PARTNER_KINDS:
+        partners = resolver if isinstance(resolver, PartnerResolver) else PartnerResolver()
+        if kind == "interreg":
+            return interreg.iter_records(path, encoding=encoding, resolver=partners, report=report)
+        return cordis.iter_records(path, encoding=encoding, resolver=partners, report=report, pics=pics)
     if kind == "upphandling":
         return upphandling.iter_records(path, encoding=encoding, values=values, resolver=resolver, report=report,
                                         seen=seen)
@@ -158,7 +184,7 @@ def load_files(
     rejects_path: str | Path | None = None,
     batch_size: int | None = None,
 ) -> LoadReport:
-    """Load source files of ``kind`` (``upphandling``, ``projektbanken``, ``nuts``) into ``store``.
+    """Load source files of ``kind`` (``upphandling``, ``projektbanken``, ``nuts``, ``interreg``, ``cordis``) into ``store``.
 
     ``value_file`` (upphandling only) is the contracted-value export, joined on Upphandlings-ID.
     Rows that cannot be parsed are left out, counted, and written to ``rejects_path`` when given.
@@ -176,8 +202,9 @@ def load_files(
         if not p.is_file():
             raise SourceError(f"{p}: no such file")
     start = time.perf_counter()
-    resolver = OrgResolver()
+    resolver = PartnerResolver() if kind in PARTNER_KINDS else OrgResolver()
     known_organisations(store, resolver)
+    pics = known_pics(store) if kind == "cordis" else None
     stats = LoadStats()
     reports: list[FileReport] = []
     kwargs: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}
@@ -196,7 +223,7 @@ def load_files(
     for path in files:
         report = FileReport(str(path), kind, source_id=f"{kind}:{path.name}:{file_digest(path)}")
         t0 = time.perf_counter()
-        records = _records_for(kind, path, encoding, values, resolver, report, procurement_ids)
+        records = _records_for(kind, path, encoding, values, resolver, report, procurement_ids, pics)
         stats.add(store.load(records, **kwargs))
         stats.add(store.load(_source_records(kind, path, report)))
         report.seconds = time.perf_counter() - t0

@@ -31,6 +31,7 @@ from graph.indicators import (
 )
 from graph.ingest.summaries import identity_summary
 from graph.neighbourhood import slug
+from graph.report.collaboration import collect_collaboration
 from graph.report.profiles import find_region, org_profile, region_profile, resolve_org
 from graph.report.queries import (
     Q_COMMUNITY_BUYERS,
@@ -379,6 +380,7 @@ def collect_report(
     if org_id:
         step(f"organisation {org_id}")
         org_part = org_profile(store, org_id, ind, top)
+    collaboration = collect_collaboration(store, region=region, top=top)
     notes = []
     if not coverage["pagerank"]:
         notes.append("Network metrics are not in the graph yet: run `stakenet analyze` for PageRank, betweenness and communities.")
@@ -422,6 +424,7 @@ def collect_report(
         "org": org_part,
         "charts": charts,
         "views": _views(region, org_part, communities["largest"]),
+        **({"collaboration": collaboration} if collaboration else {}),
     }
 
 

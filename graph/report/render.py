@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from graph.report.charts import CHART_TITLES
+from graph.report.collaboration import collaboration_sections
 from graph.report.rows import MIN_AWARDS_FOR_SIGNAL, hhi_text, share
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -183,6 +184,7 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         blocks.append(_Table(["organisation", "EU projects", "procurements as buyer", "awards as supplier", "PageRank"],
                              [[_org_cell(r), _fmt_num(r["projects"]), _fmt_num(r["procurements_as_buyer"]), _fmt_num(r["awards_as_supplier"]), _fmt_num(r["pagerank"])] for r in br["top"]]))
     sections.append(("Bridges between EU funding and procurement", blocks))
+    sections.extend(collaboration_sections(data.get("collaboration"), _Table))
 
     if data["region"]:
         sections.append((f"Region profile: {data['region']['name']} ({data['region']['nuts_code']})", _region_blocks(data["region"])))
