@@ -191,8 +191,8 @@ def iter_records(
                 report.flag("beneficiaries merged by the renames table", f"{name} -> {org_id}")
             elif how == "name":
                 report.notes["beneficiaries matched by name to a numbered organisation"] += 1
-        if ("Organisation", org_id) not in emitted:
-            emitted.add(("Organisation", org_id))
+        if ("Organisation", f"{org_id}\t{name}") not in emitted:  # each name met becomes an alias
+            emitted.add(("Organisation", f"{org_id}\t{name}"))
             props: dict[str, Any] = {"org_id": org_id, "aliases": [name], "source": SOURCE}
             if org_id.startswith("NAME:"):
                 props["name"] = name
