@@ -396,3 +396,13 @@ def test_the_fixture_shuffled_and_loaded_twice_is_the_same_graph(tmp_path: Path)
             conn.close()
     assert prints[0] == prints[1], first_difference(prints[0], prints[1])
     assert prints[0] == prints[2], first_difference(prints[0], prints[2])
+
+
+def test_a_mistyped_number_without_a_valid_twin_is_kept_and_listed(embedded_store) -> None:
+    from graph.ingest.folding import MISTYPED_KEPT
+
+    report = load_files(embedded_store, "upphandling", [AWARDS])
+    assert report.files[-1].quality[MISTYPED_KEPT] == ["2331000180 REGION DALARNA"]
+    assert embedded_store.query("MATCH (o:Organisation)-[:BUYER_OF]->() WHERE o.org_id = 'SE-ON:2331000180' "
+                                "RETURN o.org_number_valid AS valid") == [{"valid": False}]
+    assert "check digit" not in report.merged_after_load
