@@ -406,3 +406,26 @@ def test_a_mistyped_number_without_a_valid_twin_is_kept_and_listed(embedded_stor
     assert embedded_store.query("MATCH (o:Organisation)-[:BUYER_OF]->() WHERE o.org_id = 'SE-ON:2331000180' "
                                 "RETURN o.org_number_valid AS valid") == [{"valid": False}]
     assert "check digit" not in report.merged_after_load
+
+
+def test_short_and_long_rows_are_rejected_as_such(tmp_path: Path) -> None:
+    lines = AWARDS.read_text(encoding="utf-8").splitlines()
+    width = len(next(csv.reader([lines[0]])))
+    lines[3] = ",".join(lines[3].split(",")[:12])  # row 4 cut after 12 fields
+    lines[5] = lines[5] + ",extra"  # row 6 one field too many
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records, report = _records(path)
+    assert [(r.row, r.reason) for r in report.rejects] == [
+        (4, f"row has 12 fields, expected {width} (a line cut short or a stray delimiter?)"),
+        (6, f"row has {width + 1} fields, expected {width} (a line cut short or a stray delimiter?)"),
+    ]
+    assert "empty Upphandlings-ID" not in {r.reason for r in report.rejects}
+    assert report.loaded == 9
+    values = tmp_path / "short_values.csv"
+    vlines = VALUES.read_text(encoding="utf-8").splitlines()
+    values.write_text("\n".join([*vlines, "2021,GÄVLE KOMMUN"]) + "\n", encoding="utf-8")
+    vreport = FileReport(str(values), "upphandling-value")
+    upphandling.read_values(values, "utf-8", vreport)
+    assert [(r.row, r.reason.split(" (")[0]) for r in vreport.rejects] == [
+        (len(vlines) + 1, f"row has 2 fields, expected {len(next(csv.reader([vlines[0]])))}")]

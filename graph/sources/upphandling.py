@@ -49,7 +49,7 @@ from graph.identity import (
 )
 from graph.io.cells import parse_amount, parse_count, parse_date, parse_flag
 from graph.io.reports import FileReport
-from graph.io.rows import iter_table
+from graph.io.rows import csv_rows, iter_table
 from graph.placement import Placer
 from graph.records import Node, Record, Rel
 from graph.sources.nuts import NUTS_VERSION, county_name
@@ -136,6 +136,32 @@ def most_frequent(counts: Counter[Any], order: tuple[Any, ...] = ()) -> Any:
     return min(counts, key=lambda v: (-counts[v], "" if v is None else str(v)))
 
 
+def checked_rows(path: Path, encoding: str, required: tuple[str, ...], known: tuple[str, ...],
+                 report: FileReport) -> Iterator[tuple[int, dict[str, str]]]:
+    """``iter_table`` rows, with a CSV row whose number of fields differs from the header's rejected as
+    such ("row has 12 fields, expected 43"), not as whatever its first empty cell would say.
+
+    The raw rows are read in step with ``iter_table`` (which pads short rows); XLSX rows are not
+    checked (a sheet drops trailing empty cells).
+    """
+    raw = None if path.suffix.lower() in (".xlsx", ".xlsm") else csv_rows(path, encoding)
+    expected = -1
+    for number, row in iter_table(path, encoding, required, known, report, PROCUREMENT_ID):
+        if raw is not None:
+            if expected < 0:
+                expected = len(next(raw)[1])
+            width = expected
+            for n, cells in raw:
+                if n == number:
+                    width = len(cells)
+                    break
+            if width != expected:
+                report.reject(number, "(row)", "", f"row has {width} fields, expected {expected} "
+                                                   "(a line cut short or a stray delimiter?)")
+                continue
+        yield number, row
+
+
 def read_values(path: Path, encoding: str, report: FileReport) -> dict[str, float]:
     """Contracted value (SEK) per procurement key (``<buyer org_id>|<Upphandlings-ID>``).
 
@@ -147,7 +173,7 @@ def read_values(path: Path, encoding: str, report: FileReport) -> dict[str, floa
     rows_per_id: Counter[str] = Counter()
     buyers_per_id: dict[str, set[str]] = {}
     numbers: dict[str, str] = {}
-    for number, row in iter_table(path, encoding, VALUE_COLUMNS, (*KNOWN_COLUMNS, VALUE), report, PROCUREMENT_ID):
+    for number, row in checked_rows(path, encoding, VALUE_COLUMNS, (*KNOWN_COLUMNS, VALUE), report):
         pid, buyer = row[PROCUREMENT_ID], row[BUYER_NUMBER]
         if not pid:
             report.reject(number, PROCUREMENT_ID, "", "empty Upphandlings-ID")
@@ -200,7 +226,7 @@ def iter_records(
         path, report if report is not None else FileReport(str(path), SOURCE),
         resolver if resolver is not None else OrgResolver(), values, seen if seen is not None else set(),
         placer if placer is not None else Placer())
-    for number, row in iter_table(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, reader.report, PROCUREMENT_ID):
+    for number, row in checked_rows(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, reader.report):
         yield from reader.row(number, row)
     yield from reader.finish()
 
