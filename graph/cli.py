@@ -16,7 +16,8 @@ from typing import Any
 import click
 
 from graph import __version__
-from graph.errors import StakenetError
+from graph.errors import AmbiguousReference, StakenetError
+from graph.text import redact_url, safe_text
 
 
 @dataclass
@@ -35,7 +36,7 @@ class StoreConfig:
         return "neo4j" if self.neo4j_uri else "embedded"
 
     def describe(self) -> str:
-        return f"Neo4j at {self.neo4j_uri}" if self.neo4j_uri else f"embedded database {self.db}"
+        return f"Neo4j at {redact_url(self.neo4j_uri)}" if self.neo4j_uri else f"embedded database {self.db}"
 
 
 class StakenetGroup(click.Group):
@@ -45,7 +46,10 @@ class StakenetGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StakenetError as exc:
-            raise click.ClickException(str(exc)) from exc
+            # Messages quote data and URLs: control characters escaped, secrets redacted.
+            if isinstance(exc, AmbiguousReference):  # the candidates are listed; exit 2 like a usage error
+                raise click.UsageError(safe_text(exc)) from exc
+            raise click.ClickException(safe_text(exc)) from exc
 
 
 def get_store(ctx: click.Context) -> Any:
@@ -134,7 +138,7 @@ def demo(ctx: click.Context, out_dir: Path, scale: int, seed: int) -> None:
     if cfg.kind == "embedded":
         cfg.db = out_dir / "demo.db"
         demo_lib.fresh_database(cfg.db)
-    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    say = lambda msg: click.echo(safe_text(msg), err=True)  # noqa: E731
     say(f"stakenet demo: SYNTHETIC data into the {cfg.describe()}")
     store = get_store(ctx)
 
@@ -146,7 +150,7 @@ def demo(ctx: click.Context, out_dir: Path, scale: int, seed: int) -> None:
         store, out_dir, draw, scale=scale, seed=seed, command="stakenet " + " ".join(_effective_argv(ctx)), say=say
     )
     for line in demo_lib.summary_lines(store, result, cfg.describe(), out_dir):
-        click.echo(line)
+        click.echo(safe_text(line))
 
 
 def _effective_argv(ctx: click.Context) -> list[str]:
@@ -161,7 +165,7 @@ def _effective_argv(ctx: click.Context) -> list[str]:
                 continue
             if "password" in (param.name or ""):
                 continue
-            argv += [param.opts[0]] if param.is_flag else [param.opts[0], str(value)]
+            argv += [param.opts[0]] if param.is_flag else [param.opts[0], redact_url(str(value))]
     return argv
 
 
@@ -190,13 +194,13 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
         chosen = parse_formats(formats)
     except StakenetError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from exc
-    progress = None if quiet else (lambda step: click.echo(f"report: {step} ...", err=True))
+    progress = None if quiet else (lambda step: click.echo(safe_text(f"report: {step} ..."), err=True))
     paths = write_report(
         get_store(ctx), out_dir, formats=chosen, region=region, org=org, top=top,
         command=command_line(_effective_argv(ctx)), progress=progress,
     )
     for path in paths.all():
-        click.echo(str(path))
+        click.echo(safe_text(path))
 
 
 @cli.command("query")
@@ -246,7 +250,7 @@ def query(
         result = lib.run_query(get_store(ctx), chosen, lib.parse_params(chosen, params))
     else:
         raise click.UsageError("give a query NAME, --cypher TEXT or --list")
-    click.echo(lib.format_result(result, fmt))
+    click.echo(lib.format_result(result, fmt) if fmt == "json" else safe_text(lib.format_result(result, fmt)))
 
 
 @cli.command("load")
@@ -279,7 +283,7 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
         rejects_path=rejects_path or Path(f"{kind}-rejects.csv"),
     )
     for line in result.summary_lines():
-        click.echo(line)
+        click.echo(safe_text(line))
 
 
 def _eukg_filter(check: str) -> Any:
@@ -311,11 +315,17 @@ def _eukg_filter(check: str) -> Any:
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
               help="Keep every page's raw answer here; a rerun resumes where it stopped and repeats no request.")
 @click.option("--retries", type=click.IntRange(min=1), default=6, show_default=True, help="Attempts per request.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+              help="Seconds to wait for the endpoint to send anything (each wait on the connection).")
+@click.option("--deadline", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
+              help="Seconds one request may take in all, however slowly the answer trickles in.")
+@click.option("--max-response-mb", type=click.FloatRange(min=0.001), default=512.0, show_default=True,
+              help="Refuse an answer larger than this many MiB (an endpoint that never stops sending).")
 @click.option("--quiet", is_flag=True, help="Do not show progress on stderr.")
 @click.pass_context
 def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts: str | None, limit: int | None,
-                    page_size: int, cache: Path | None, retries: int, timeout: float, quiet: bool) -> None:
+                    page_size: int, cache: Path | None, retries: int, timeout: float, deadline: float,
+                    max_response_mb: float, quiet: bool) -> None:
     """Harvest EU-funded projects, beneficiaries, funds, programmes, themes and regions from the
     EU Knowledge Graph (Kohesio's data) over SPARQL into the selected store.
 
@@ -337,11 +347,12 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
 
     stats = harvest(
         get_store(ctx), endpoint, country=country, nuts=nuts, limit=limit, page_size=page_size, cache=cache,
-        retry=RetryPolicy(attempts=retries, timeout=timeout), progress=None if quiet else progress,
+        retry=RetryPolicy(attempts=retries, timeout=timeout, deadline=deadline, max_bytes=int(max_response_mb * (1 << 20))),
+        progress=None if quiet else progress,
     )
     if not quiet:
         click.echo("", err=True)
-    click.echo(stats.summary())
+    click.echo(safe_text(stats.summary()))
 
 
 @cli.command("analyze")
@@ -370,14 +381,14 @@ def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, wi
     from graph.indicators import compute_indicators
 
     store = get_store(ctx)
-    progress = None if quiet else (lambda msg: click.echo(msg, err=True))
+    progress = None if quiet else (lambda msg: click.echo(safe_text(msg), err=True))
     result = analyze(store, networks, seed=seed, progress=progress)
-    click.echo(result.summary())
+    click.echo(safe_text(result.summary()))
     if with_indicators:
         if progress:
             progress("indicators ...")
         primary = result.networks.get(result.written_network or "")
-        click.echo(compute_indicators(store, primary).summary())
+        click.echo(safe_text(compute_indicators(store, primary).summary()))
 
 
 # -- interactive views ------------------------------------------------------------------------------
@@ -386,7 +397,7 @@ def _write_view_page(G: Any, out: Path, rerun: str, seed: int, colour: str) -> N
     from viz.views import write_view_page
 
     for line in write_view_page(G, out, rerun, seed=seed, colour_by=colour):
-        click.echo(line)
+        click.echo(safe_text(line))
 
 
 def _view_options(default_max: int) -> Any:

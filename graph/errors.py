@@ -21,6 +21,10 @@ class AnalysisError(StakenetError):
     """A network metric or indicator cannot be computed for the given graph."""
 
 
+class AmbiguousReference(StakenetError):
+    """A name given by the user matches several organisations; the message lists the candidates (CLI exit 2)."""
+
+
 class ReportError(StakenetError):
     """A report cannot be made as asked (unknown region or organisation, bad format, ...)."""
 

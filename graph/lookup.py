@@ -13,13 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graph.errors import StakenetError
-from graph.identity import normalize_name
+from graph.errors import AmbiguousReference, StakenetError
+from graph.identity import normalize_name, renames_by_name
 
 Q_ORG_BY_ID = "MATCH (o:Organisation) WHERE o.org_id = $ref RETURN o.org_id, o.name"
 Q_ORG_BY_NUMBER = "MATCH (o:Organisation) WHERE o.org_number = $ref RETURN o.org_id, o.name"
-Q_ORG_BY_NAME = "MATCH (o:Organisation) WHERE o.name = $ref RETURN o.org_id, o.name"
-Q_ORG_NAMES = "MATCH (o:Organisation) RETURN o.org_id, o.name, o.aliases"
+Q_ORG_NAMES = "MATCH (o:Organisation) RETURN o.org_id, o.name, o.aliases, o.org_number_valid"
+_ID_PREFIX_RE = re.compile(r"^(SE-ON|FI-BID|ON)\s*:\s*(.+)$", re.IGNORECASE)
 Q_REGION = "MATCH (r:Region) WHERE r.nuts_code = $code RETURN r.nuts_code, r.name, r.level"
 Q_REGIONS = "MATCH (r:Region) RETURN r.nuts_code, r.name"
 
@@ -37,29 +37,31 @@ def _suggest(text: str, candidates: Mapping[str, str], n: int = 5) -> list[str]:
 def resolve_organisation(store: Any, ref: str) -> tuple[str, str]:
     """``(org_id, name)`` of the organisation ``ref`` names: an org_id, an organisation number or a name.
 
-    Names compare normalised (case, punctuation, legal form: "REGION GÄVLEBORG" finds "Region
-    Gävleborg") and aliases count. Raises StakenetError suggesting close names when nothing
-    matches, and listing the candidates when several do.
+    Numbers may be spelt 232100-0180, 2321000180 or SE-ON:232100-0180. Names compare normalised
+    (case, punctuation, legal form: "REGION GÄVLEBORG" finds "Region Gävleborg"), aliases count,
+    and a former name in the renames table (graph/data/renames.csv: "Landstinget Gävleborg")
+    finds its successor. Raises StakenetError suggesting close names when nothing matches, and
+    AmbiguousReference (a StakenetError; the CLI exits 2) listing the candidates when several do.
     """
     text = ref.strip()
     if not text:
         raise StakenetError("give an organisation: an org_id, a 10-digit organisation number or a name")
-    digits = re.sub(r"[\s-]", "", text)
-    attempts = [(Q_ORG_BY_ID, text)]
-    if digits.isdigit():
-        attempts += [(Q_ORG_BY_NUMBER, digits), (Q_ORG_BY_ID, f"SE-ON:{digits}")]
-    attempts.append((Q_ORG_BY_NAME, text))
-    for cypher, value in attempts:
+    for cypher, value in _exact_attempts(text):
         found = sorted({(str(r[0]), str(r[1] or r[0])) for r in store.rows(cypher, {"ref": value})})
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise StakenetError(_several(text, found))
+            raise AmbiguousReference(_several(text, found))
     wanted = normalize_name(text)
     matches: set[tuple[str, str]] = set()
     names: dict[str, str] = {}
-    for org_id, name, aliases in store.rows(Q_ORG_NAMES, {}):
+    known_ids: dict[str, str] = {}
+    valid: set[str] = set()
+    for org_id, name, aliases, number_valid in store.rows(Q_ORG_NAMES, {}):
+        if number_valid:
+            valid.add(str(org_id))
         display = str(name or org_id)
+        known_ids[str(org_id)] = display
         for candidate in (display, *(aliases or ())):
             norm = normalize_name(str(candidate))
             names.setdefault(norm, display)
@@ -68,13 +70,40 @@ def resolve_organisation(store: Any, ref: str) -> tuple[str, str]:
     if len(matches) == 1:
         return matches.pop()
     if len(matches) > 1:
-        numbered = sorted(m for m in matches if m[0].startswith("SE-ON:"))
-        if len(numbered) == 1:
-            return numbered[0]
-        raise StakenetError(_several(text, sorted(matches)))
+        # A name shared by one valid number and numbers failing their check digit is one buyer
+        # with mistyped numbers (as the loader merges them): the valid number is the organisation.
+        for pick in ([m for m in matches if m[0] in valid], [m for m in matches if m[0].startswith("SE-ON:")]):
+            if len(pick) == 1:
+                return pick[0]
+        raise AmbiguousReference(_several(text, sorted(matches)))
+    rename = renames_by_name().get(wanted)
+    if rename is not None and rename.org_id in known_ids:  # a former name: the renames table is authoritative
+        return rename.org_id, known_ids[rename.org_id]
     close = _suggest(text, names)
     hint = f" Did you mean: {'; '.join(close)}?" if close else " No organisation has a similar name."
-    raise StakenetError(f"no organisation {text!r} in the graph (looked up as org_id, organisation number and name).{hint}")
+    raise StakenetError(f"no organisation {text!r} in the graph (looked up as org_id, organisation number, "
+                        f"name and former name).{hint}")
+
+
+def _exact_attempts(text: str) -> list[tuple[str, str]]:
+    """The exact look-ups to try, in order, for ``text``: as an org_id, then as an organisation number.
+
+    Names are not looked up exactly: "REGION DALARNA" and "Region Dalarna" must find the same
+    organisation, so every name goes through the normalised comparison.
+
+    >>> [v for _, v in _exact_attempts("se-on:232100-0180")]
+    ['se-on:232100-0180', 'SE-ON:2321000180', '2321000180', 'SE-ON:2321000180']
+    """
+    attempts = [(Q_ORG_BY_ID, text)]
+    prefixed = _ID_PREFIX_RE.match(text)
+    number = text
+    if prefixed:
+        number = re.sub(r"[\s-]", "", prefixed.group(2))
+        attempts.append((Q_ORG_BY_ID, f"{prefixed.group(1).upper()}:{number}"))
+    digits = re.sub(r"[\s-]", "", number)
+    if digits.isdigit():
+        attempts += [(Q_ORG_BY_NUMBER, digits), (Q_ORG_BY_ID, f"SE-ON:{digits}")]
+    return attempts
 
 
 def _several(text: str, found: Sequence[tuple[str, str]]) -> str:

@@ -81,6 +81,7 @@ METRIC_PROPS = (
     Prop("strength", "DOUBLE", "weighted degree in the stakeholder network"),
     Prop("pagerank", "DOUBLE", "weighted PageRank in the stakeholder network"),
     Prop("betweenness", "DOUBLE", "betweenness centrality (exact or seeded sample)"),
+    Prop("betweenness_stderr", "DOUBLE", "standard error of a sampled betweenness (0 when exact)"),
     Prop("eigenvector", "DOUBLE", "eigenvector centrality"),
     Prop("core", "INT64", "k-core number"),
     Prop("community", "INT64", "Louvain community id (seeded)"),

@@ -277,8 +277,14 @@ def _importance(G: nx.Graph, key: Key) -> tuple[float, float]:
     return (float(d.get("pagerank") or 0.0), float(d.get("amount") or 0.0))
 
 
-def _cap(store: Any, col: _Collected, max_nodes: int, pinned: Iterable[Key] = ()) -> nx.Graph:
-    """The graph of the ``max_nodes`` nodes nearest the centre (then most important)."""
+def _cap(
+    store: Any, col: _Collected, max_nodes: int, pinned: Iterable[Key] = (), order: dict[Key, tuple[Any, ...]] | None = None
+) -> nx.Graph:
+    """The graph of the ``max_nodes`` nodes nearest the centre (then most important).
+
+    ``order`` overrides the ranking for the nodes it names (smaller first; the others rank by
+    distance, then importance), so a view can say which of its outer nodes matter most.
+    """
     if max_nodes < 1:
         raise StakenetError(f"--max-nodes must be at least 1, got {max_nodes}")
     total = len(col.level)
@@ -289,7 +295,9 @@ def _cap(store: Any, col: _Collected, max_nodes: int, pinned: Iterable[Key] = ()
         pin = set(pinned)
         ranked = sorted(
             col.level,
-            key=lambda k: (k not in pin, col.level[k], *(-x for x in _importance(full, k)), -full.degree(k) if k in full else 0, k),
+            key=lambda k: (k not in pin, col.level[k] if order is None or k not in order else order[k][0],
+                           *((order[k][1:], k) if order is not None and k in order else
+                             ((*(-x for x in _importance(full, k)), -full.degree(k) if k in full else 0), k))),
         )
         kept = set(ranked[:max_nodes])
         G = full.subgraph(sorted(kept)).copy()
@@ -440,7 +448,12 @@ def market(store: Any, buyer: str, *, depth: int = 1, max_nodes: int = DEFAULT_M
         if ("Procurement", str(proc)) in col.level:
             col.link(str(o), ("Procurement", str(proc)), "BUYER_OF")
             col.add(("Organisation", str(o)), 4)
-    G = _cap(store, col, max_nodes, pinned=[centre])
+    order = _outer_market_order(col) if depth == 2 else None
+    G = _cap(store, col, max_nodes, pinned=[centre], order=order)
+    if depth == 2 and G.graph["omitted"]:
+        buyers = sum(1 for k in G if col.level.get(k) == 4)
+        G.graph["more"] = (f"The cap keeps the other buyers first ({buyers} of {sum(1 for v in col.level.values() if v == 4)}), "
+                           "each with its procurement sharing most of these suppliers. " + G.graph.get("more", ""))
     G.graph.update(
         slug=slug("market", org_id),
         title=f"{name}: its supplier market",
@@ -451,6 +464,34 @@ def market(store: Any, buyer: str, *, depth: int = 1, max_nodes: int = DEFAULT_M
         empty=G.number_of_nodes() <= 1,
     )
     return G
+
+
+def _outer_market_order(col: _Collected) -> dict[Key, tuple[Any, ...]]:
+    """Cap order of a depth-2 market's outer layer: the other buyers first, heaviest first, each
+    right after the procurement that ties it most to the suppliers; then the remaining procurements.
+
+    A procurement's weight is the number of lots the buyer's suppliers won in it; a buyer's, the
+    sum over its procurements. Under the cap the lightest outer nodes go, never a whole layer.
+    """
+    weight: dict[Key, int] = defaultdict(int)
+    bought: dict[Key, list[Key]] = defaultdict(list)
+    for (org, act), link in col.links.items():
+        if col.level.get(act) != 3:
+            continue
+        if link["type"] == "AWARDED_TO" and col.level.get(org) == 2:
+            weight[act] += int(link["lots"])
+        elif link["type"] == "BUYER_OF" and col.level.get(org) == 4:
+            bought[org].append(act)
+    buyers = sorted(bought, key=lambda b: (-sum(weight[p] for p in bought[b]), b))
+    order: dict[Key, tuple[Any, ...]] = {}
+    for i, b in enumerate(buyers):
+        best = min(bought[b], key=lambda p: (-weight[p], p))
+        order.setdefault(best, (3, 2 * i))
+        order[b] = (3, 2 * i + 1)
+    for act in col.level:
+        if col.level[act] == 3 and act not in order:
+            order[act] = (4, -weight[act])
+    return order
 
 
 def stakeholder_overview(store: Any, *, max_nodes: int = 1_500) -> nx.Graph:

@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from graph.counties import SE_COUNTIES, county_nuts3
 from graph.identity import Rename, load_renames, normalize_name
-from graph.sources.nuts import SE_COUNTIES, county_nuts3
 
 RULES = ("municipality", "region", "county_board", "municipal_company")
 MUNICIPAL_SECTOR = "Kommun"

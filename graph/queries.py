@@ -8,8 +8,10 @@ Each question is one file, ``queries/<name>.cypher``, that opens with a header c
     // Columns: partner_id, partner, shared_projects, shared_eu_budget
 
 ``e.g.`` marks a required parameter (the value is an example), ``default`` an optional one.
-Parameter types are ``string``, ``int``, ``float``, ``bool`` and ``list`` (comma-separated
-strings). A line that starts with ``//`` and at least two more spaces continues the line above.
+Parameter types are ``string``, ``int``, ``float``, ``bool``, ``list`` (comma-separated
+strings) and ``org``: an organisation named any way ``stakenet`` accepts (org_id, organisation
+number in any spelling, name or former name), resolved by graph/lookup.py to its ``org_id``
+before the query runs. A line that starts with ``//`` and at least two more spaces continues the line above.
 
 Where the embedded store's dialect differs, ``queries/<name>.embedded.cypher`` holds the variant
 (with the same header); :func:`query_text` picks it from ``store.dialect``. Values reach the
@@ -36,13 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import QueryError
+from graph.errors import AmbiguousReference, QueryError, StakenetError
+from graph.lookup import resolve_organisation
 from graph.store import Store
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 """Where the library's questions live (``queries/`` at the project root)."""
 
-PARAM_TYPES = ("string", "int", "float", "bool", "list")
+PARAM_TYPES = ("string", "int", "float", "bool", "list", "org")
 FORMATS = ("table", "json", "csv")
 
 _PARAM_RE = re.compile(
@@ -321,7 +324,20 @@ def run_query(
             values[p.name] = p.example_value
     if given:
         raise QueryError(f"query {q.name!r} has no parameter ${sorted(given)[0]}")
+    for p in q.params:
+        if p.type == "org" and values.get(p.name) is not None:
+            values[p.name] = _resolve_org_param(store, p, str(values[p.name]))
     return run_cypher(store, query_text(q, store.dialect), values)
+
+
+def _resolve_org_param(store: Store, param: Param, ref: str) -> str:
+    """The ``org_id`` an ``org`` parameter names, through the one organisation lookup (graph/lookup.py)."""
+    try:
+        return resolve_organisation(store, ref)[0]
+    except AmbiguousReference as exc:
+        raise AmbiguousReference(f"parameter ${param.name}: {exc}") from exc
+    except StakenetError as exc:
+        raise QueryError(f"parameter ${param.name}: {exc}") from exc
 
 
 # -- output -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Question: Who are a buyer's suppliers by contracted value, and how dependent is the buyer on the top one?
-// Parameter: $buyer_id (string, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
+// Parameter: $buyer_id (org, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
 // Parameter: $limit (int, default 25) How many suppliers at most.
 // Columns: supplier_id, supplier, size, procurements, value, share, top_supplier_share
 // Note: an award's value is its own value where known, else the procurement's value split evenly over

@@ -1,5 +1,5 @@
 // Question: Which other buyers buy from the same suppliers as a given buyer?
-// Parameter: $buyer_id (string, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
+// Parameter: $buyer_id (org, e.g. SE-ON:2321000198) The buying organisation (SE-ON:2321000198 = Region Gävleborg).
 // Parameter: $limit (int, default 25) How many buyers at most.
 // Columns: buyer_id, buyer, shared_suppliers, their_suppliers, overlap
 // Note: overlap = shared_suppliers / their_suppliers, the part of the other buyer's supplier base it

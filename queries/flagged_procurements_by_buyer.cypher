@@ -2,8 +2,10 @@
 // Parameter: $min_procurements (int, default 1) Leave out buyers with fewer procurements.
 // Parameter: $limit (int, default 50) How many buyers at most.
 // Columns: buyer_id, buyer, procurements, env_sustainable, social_sustainable, innovation, flagged, flagged_share
-// Note: flagged counts procurements with at least one flag set; an unknown flag (empty in the source)
-//   is not counted as set, but the procurement still counts in procurements.
+// Note: flagged counts procurements with at least one flag set, flagged_share = flagged / procurements.
+//   An empty flag is not counted as set, but the procurement still counts in procurements: where a
+//   buyer's notice databases never fill a flag, the flag is not reported (docs/indicators.md) and the
+//   report says so; the flags-by-notice-database table tells which databases fill which flag.
 // Rounding: amounts to whole cents term by term, ratios to 4 decimals, as floor(x * 100 + 0.5) / 100,
 //   which both stores compute alike (their round() differs at exact halves, and sums in another order
 //   can land on either side of one).

@@ -1,5 +1,5 @@
 // Question: Which organisations share EU projects with a given organisation, and how often?
-// Parameter: $org_id (string, e.g. SE-ON:2321000198) The organisation (SE-ON:2321000198 = Region Gävleborg).
+// Parameter: $org_id (org, e.g. SE-ON:2321000198) The organisation (SE-ON:2321000198 = Region Gävleborg).
 // Parameter: $limit (int, default 25) How many partners at most.
 // Columns: partner_id, partner, shared_projects, first_start, latest_start
 MATCH (o:Organisation {org_id: $org_id})-[:BENEFICIARY_OF]->(p:Project)<-[:BENEFICIARY_OF]-(partner:Organisation)

@@ -1,6 +1,6 @@
 // Question: How are two organisations connected: the shortest chains of projects and procurements between them?
-// Parameter: $from_id (string, e.g. SE-ON:2321000198) One organisation (SE-ON:2321000198 = Region Gävleborg).
-// Parameter: $to_id (string, e.g. SE-ON:2120002338) The other organisation (SE-ON:2120002338 = Gävle kommun).
+// Parameter: $from_id (org, e.g. SE-ON:2321000198) One organisation (SE-ON:2321000198 = Region Gävleborg).
+// Parameter: $to_id (org, e.g. SE-ON:2120002338) The other organisation (SE-ON:2120002338 = Gävle kommun).
 // Parameter: $limit (int, default 10) How many shortest paths at most (all have the same length).
 // Columns: hops, path, names
 // Note: paths run over BENEFICIARY_OF, BUYER_OF and AWARDED_TO, at most 8 hops; path lists node keys,

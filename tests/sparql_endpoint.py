@@ -9,7 +9,12 @@ fourth page and check that the harvester retries, stops with a clear error, or r
 - ``"429"``: HTTP 429 with ``Retry-After`` (seconds, ``Fault.retry_after``);
 - ``"drop"``: the connection is closed without a response;
 - ``"slow"``: the response is sent after ``Fault.delay`` seconds (a client timeout fires first);
-- ``"malformed"``: HTTP 200 with truncated JSON.
+- ``"malformed"``: HTTP 200 with truncated JSON;
+- ``"endless"``: HTTP 200 whose body never ends (no Content-Length; JSON-looking bytes as fast as
+  the client takes them, until it hangs up or ``Fault.limit`` bytes were sent);
+- ``"drip"``: HTTP 200 with the right Content-Length, one byte of the body every ``Fault.delay``
+  seconds (each socket read succeeds, so only a total deadline ends it);
+- ``"body"``: HTTP 200 with ``Fault.body`` as the answer (a hostile or broken endpoint's JSON).
 
 >>> import pyoxigraph as ox
 >>> with SparqlServer(ox.Store()) as server:
@@ -34,9 +39,11 @@ import pyoxigraph as ox
 class Fault:
     """What to do instead of answering one request."""
 
-    kind: str  # "500", "429", "drop", "slow", "malformed"
+    kind: str  # "500", "429", "drop", "slow", "malformed", "endless", "drip", "body"
     retry_after: float = 1
     delay: float = 2.0
+    limit: int = 1 << 34  # "endless": stop after this many bytes (a safety net; clients hang up first)
+    body: bytes = b""  # "body": the answer to send
 
 
 @dataclass(frozen=True)
@@ -102,10 +109,47 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind == "malformed":
                 body = owner.evaluate(query)
                 self._send(200, body[: max(1, len(body) // 2)], "application/sparql-results+json")
+            elif fault.kind == "endless":
+                self._endless(fault.limit)
+            elif fault.kind == "drip":
+                self._drip(owner.evaluate(query), fault.delay)
+            elif fault.kind == "body":
+                self._send(200, fault.body, "application/sparql-results+json")
             else:
                 raise ValueError(f"unknown fault kind {fault.kind!r}")
             return
         self._evaluate(query, number, qhash)
+
+    def _endless(self, limit: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = b'{"x": {"type": "literal", "value": "endless"}},' * 1024
+        sent = 0
+        try:
+            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
+            while sent < limit and not self.server.owner.stopping.is_set():
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the client hung up, as it should
+
+    def _drip(self, body: bytes, delay: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                if self.server.owner.stopping.wait(delay):
+                    return
+        except OSError:
+            pass
 
     def _evaluate(self, query: str, number: int, qhash: str, record: bool = True) -> None:
         try:
@@ -134,6 +178,7 @@ class SparqlServer:
         self._httpd.owner = self
         self._lock = threading.Lock()
         self._count = 0
+        self.stopping = threading.Event()  # set by stop(): endless and dripping answers end
         self.faults: dict[int, Fault] = {}
         self.requests: list[Request] = []
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="sparql-endpoint", daemon=True)
@@ -148,6 +193,7 @@ class SparqlServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 

@@ -117,3 +117,23 @@ def test_modules_are_small_and_say_their_job() -> None:
             undocumented.add(rel)
     assert long == set(), f"modules over {MAX_LINES} lines: split them"
     assert undocumented == set(), "modules without a docstring saying their job"
+
+
+def layer(module: str) -> str:
+    """The layer a module belongs to: its sub-package of graph/ (io, sources, ingest, store, ...) or itself."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else parts[0]
+
+
+def test_layers_depend_one_way() -> None:
+    """Between layers too (graph.sources, graph.ingest, graph.store, ...): no two depend on each other.
+
+    io <- sources <- ingest -> store -> analysis -> indicators -> report / viz -> cli: a module-level
+    cycle check alone would let graph.placement import a source while a source imports graph.placement.
+    """
+    layers = nx.DiGraph()
+    for a, b in dependency_graph().edges():
+        if layer(a) != layer(b) and layer(b) != "graph":  # graph/__init__ holds only the version
+            layers.add_edge(layer(a), layer(b))
+    cycles = sorted(" -> ".join(c + [c[0]]) for c in nx.simple_cycles(layers))
+    assert not cycles, f"layers importing each other: {cycles}"

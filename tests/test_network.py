@@ -247,8 +247,11 @@ def test_analyze_writes_metrics_back(world):
         assert r["o.metrics_network"] == "stakeholder"
     assert rows["d"]["o.degree"] == 0 and rows["d"]["o.core"] == 0
     for r in res.networks.values():
-        for values in r.metrics.values():
-            assert all(v is not None and math.isfinite(v) for v in values.values())
+        for name, values in r.metrics.items():
+            # eigenvector: only the largest component has values (issue 13); every other metric: all nodes
+            assert all(v is not None and math.isfinite(v) for v in values.values() if name != "eigenvector" or v is not None)
+    assert st.metrics["eigenvector"]["d"] is None and all(st.metrics["eigenvector"][v] is not None for v in "abcxy")
+    assert any("largest connected component (7 of 8 nodes)" in n for n in st.notes)
     assert "stakeholder: 8 nodes" in res.summary()
 
 
@@ -314,3 +317,29 @@ def test_cli_analyze(tmp_path):
     empty = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "analyze"])
     assert empty.exit_code == 1
     assert "Error: nothing to analyse: stakeholder is empty" in empty.output
+
+
+def test_rankings_are_suppressed_without_edges_or_when_all_tie(world):
+    res = analyze(world, ("collaboration", "stakeholder"), seed=7, write=False)
+    collab = res.network("collaboration")
+    assert collab.no_ranking("pagerank") is None  # a-b-c share projects
+    from graph.analysis.analyze import NetworkResult
+
+    edgeless = NetworkResult("collaboration", 3, 0, 0.0, 3, 1, metrics={"pagerank": {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}})
+    assert "no edges" in (edgeless.no_ranking("pagerank") or "")
+    tied = NetworkResult("x", 2, 1, 1.0, 1, 2, metrics={"pagerank": {"a": 0.5, "b": 0.5}})
+    assert "tie" in (tied.no_ranking("pagerank") or "")
+
+
+def test_sampled_betweenness_is_shown_with_its_error_and_rank_bands(world):
+    from graph.analysis.betweenness import rank_bands
+
+    assert rank_bands({"a": 3.0, "b": 2.0}, {"a": 0.0, "b": 0.0}) == {"a": (1, 1), "b": (2, 2)}
+    # 10 estimates one apart, each +- 2 (z=2 x stderr 1): the top one may rank 1st to 5th
+    bands = rank_bands({i: float(i) for i in range(10)}, dict.fromkeys(range(10), 1.0))
+    assert bands[9] == (1, 5) and bands[0] == (6, 10)
+    res = analyze(world, ("stakeholder",), seed=7, write=False, exact_max=2, betweenness_k=4)
+    st = res.network("stakeholder")
+    assert any("estimate from 4 sampled sources" in n for n in st.notes)
+    line = next(x for x in res.summary().splitlines() if "top betweenness" in x)
+    assert "±" in line and "rank " in line

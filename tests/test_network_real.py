@@ -103,8 +103,11 @@ def test_no_nan_anywhere(real):
     _, result = real
     for r in result.networks.values():
         assert set(r.metrics) == set(METRICS)
-        for values in r.metrics.values():
-            assert all(v is not None and math.isfinite(v) for v in values.values())
+        for name, values in r.metrics.items():
+            # eigenvector is left empty (None) outside the largest component (issue 13); never NaN
+            assert all(v is not None and math.isfinite(v) for v in values.values() if name != "eigenvector" or v is not None)
+        eig = [v for v in r.metrics["eigenvector"].values() if v is not None]
+        assert len(eig) == r.largest_component
 
 
 def test_metrics_written_to_region_gavleborg(real):
@@ -122,8 +125,9 @@ def _gavleborg_from_csv(data: Path) -> dict[str, float]:
     """HHI and SME shares of Region Gävleborg, straight from the two CSV files.
 
     One award per (Upphandlings-ID, lot, supplier) (a repeated row counts once); a supplier is
-    its case-folded name, except that every redacted person (Personuppgift) is a supplier of its
-    own; a procurement's contracted value is split equally among its awards.
+    its case-folded name; an award to a redacted person (Personuppgift) is left out of HHI and SME
+    shares (docs/indicators.md), and pooled as one supplier for ``hhi_count_pooled``; a
+    procurement's contracted value is split equally among its awards.
     """
     with (data / VALUES).open(encoding="utf-8", newline="") as fh:
         values: dict[str, float] = defaultdict(float)
@@ -151,7 +155,11 @@ def _gavleborg_from_csv(data: Path) -> dict[str, float]:
     value: dict[str, float] = defaultdict(float)
     sme_n = sized_n = 0
     sme_v = sized_v = 0.0
+    redacted_awards = 0
     for (pid, _, supplier), size in awards.items():
+        if supplier.startswith("person-"):
+            redacted_awards += 1
+            continue
         count[supplier] += 1
         v = values[pid] / n_awards[pid] if pid in values else None
         if v is not None:
@@ -163,8 +171,11 @@ def _gavleborg_from_csv(data: Path) -> dict[str, float]:
                 sized_v += v
                 sme_v += v if size in SME else 0.0
     total_n, total_v = sum(count.values()), sum(value.values())
+    pooled = [*count.values(), redacted_awards]
     return {
-        "awards": total_n,
+        "awards": total_n + redacted_awards,
+        "redacted_awards": redacted_awards,
+        "hhi_count_pooled": sum((c / sum(pooled)) ** 2 for c in pooled),
         "hhi_count": sum((c / total_n) ** 2 for c in count.values()),
         "hhi_value": sum((v / total_v) ** 2 for v in value.values()),
         "sme_share_count": sme_n / sized_n,
@@ -178,7 +189,8 @@ def test_region_gavleborg_indicators_equal_the_csv(real, shared_data):
     ours = ind.buyer(GAVLEBORG)
     direct = _gavleborg_from_csv(shared_data)
     assert ours.awards == direct["awards"] > 100
-    for f in ("hhi_count", "hhi_value", "sme_share_count", "sme_share_value"):
+    assert ours.redacted_awards == direct["redacted_awards"] > 0
+    for f in ("hhi_count", "hhi_count_pooled", "hhi_value", "sme_share_count", "sme_share_value"):
         assert getattr(ours, f) == pytest.approx(direct[f], rel=1e-9), f
     assert ind.buyer_coverage["hhi_count"].with_data > 500
     assert any(b.org_id == GAVLEBORG for b in ind.bridges)  # a beneficiary and a buyer

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from graph.counties import SE_COUNTIES, county_name, county_nuts3
 from graph.ingest.load import load_files
 from graph.ingest.summaries import placement_summary
 from graph.io.reports import FileReport
 from graph.placement import COMMON_WORD_NAMES, Municipality, Placer, load_municipalities
 from graph.records import Node, Rel
 from graph.sources import upphandling
-from graph.sources.nuts import SE_COUNTIES, county_name, county_nuts3
 from graph.sources.synthetic import COUNTIES
 from graph.store.embedded import EmbeddedStore, open_database
 

@@ -153,8 +153,12 @@ def test_malformed_headers_are_named() -> None:
 
 def test_parameter_values_are_never_pasted_into_the_text(loaded_store: EmbeddedStore) -> None:
     hostile = "SE-ON:2321000198' OR 1=1 RETURN 1 //"
-    got = run_query(loaded_store, "buyer_suppliers", {"buyer_id": hostile})
-    assert got.rows == []  # the value was compared as a whole string, not executed
+    # An organisation parameter is looked up as a whole (graph/lookup.py) and names nobody ...
+    with pytest.raises(QueryError, match="no organisation"):
+        run_query(loaded_store, "buyer_suppliers", {"buyer_id": hostile})
+    # ... and a string parameter reaches the database as a value, never as text.
+    got = run_cypher(loaded_store, "MATCH (o:Organisation) WHERE o.org_id = $id RETURN o.org_id", {"id": hostile})
+    assert got.rows == []
     honest = run_query(loaded_store, "buyer_suppliers", {"buyer_id": REGION_GAVLEBORG})
     assert len(honest.rows) == 6
 

@@ -134,8 +134,12 @@ def test_buyer_indicators_match_hand_computation(small_store: EmbeddedStore) -> 
     assert r["top_supplier_share"] == pytest.approx(3 / 5)
     assert r["top_supplier"] == {"org_id": X, "name": XSS}
     assert r["sme_share"] == pytest.approx(4 / 5) and (r["sme_awards"], r["size_known_awards"]) == (4, 5)
-    assert (r["env_share"], r["env_known"]) == (pytest.approx(0.5), 2)
-    assert (r["innovation_share"], r["innovation_known"]) == (0.0, 1)
+    # no notice database recorded: the one "(not recorded)" database fills env (P1, P2, P4) and
+    # innovation (P2, P4), so all three of R's procurements count; coordinated is never filled
+    assert (r["env_flagged"], r["env_filled"], r["env_flagged_share"]) == (1, 3, pytest.approx(1 / 3))
+    assert (r["innovation_flagged"], r["innovation_filled"], r["innovation_status"]) == (0, 3, "reported")
+    assert (r["coordinated_flagged_share"], r["coordinated_status"]) == (None, "not reported")
+    assert (r["redacted_awards"], r["hhi_pooled"], r["hhi_range"]) == (0, r["hhi"], [r["hhi"], r["hhi"]])
     assert r["signals"] == [], "five awards are below the minimum a signal needs"
     assert [(s["org_id"], s["awards"]) for s in data["org"]["top_suppliers"]] == [(X, 3), (S3, 1), (S2, 1)]
     assert data["buyers"]["coverage"]["hhi_count"] == {"with_data": 2, "missing": 0, "not_applicable": 0}
@@ -359,3 +363,48 @@ def test_same_report_from_neo4j_and_embedded(small_store: EmbeddedStore, neo4j_s
     for section in from_embedded:
         assert from_neo4j[section] == from_embedded[section], section
     report.validate_report(from_neo4j | {"meta": {**from_neo4j["meta"], "store": "neo4j"}})
+
+
+def test_golden_figures_recomputed_from_the_generator_records(synthetic_store: EmbeddedStore) -> None:
+    """The figures issue 13 changed, recomputed from synthetic.iter_records (not from the code under test).
+
+    Region SE313's buyers are the buyers the records place in SE313 (LOCATED_IN) and nobody else; a
+    community's SME share is of the awards its members won, with a known size; EU money counts the
+    projects located in SE313 alone.
+    """
+    nodes: dict[tuple[str, str], dict[str, Any]] = {}
+    rels: list[Rel] = []
+    for rec in synthetic.iter_records(scale=300, seed=7):
+        if isinstance(rec, Node):
+            key = {"Organisation": "org_id", "Project": "project_id", "Procurement": "procurement_id"}.get(rec.label)
+            if key:
+                nodes[(rec.label, rec.props[key])] = dict(rec.props)
+        else:
+            rels.append(rec)
+    placed = {r.src[1]: r.dst[1] for r in rels if r.type == "LOCATED_IN" and r.src[0] == "Organisation"}
+    buyer_of = {r.dst[1]: r.src[1] for r in rels if r.type == "BUYER_OF"}
+    awards = [(buyer_of[r.src[1]], r.dst[1]) for r in rels if r.type == "AWARDED_TO"]
+    size = {k[1]: p.get("size") for k, p in nodes.items() if k[0] == "Organisation"}
+    sme = {"micro", "small", "medium"}
+    region_awards = [(b, s) for b, s in awards if placed.get(b) == "SE313"]
+    sized = [s for _, s in region_awards if size.get(s)]
+    data = report.collect_report(synthetic_store, region="SE313", top=5, **FIXED)
+    region = data["region"]
+    assert region["buyers"] == len({b for b, _ in region_awards})
+    assert region["awards"] == len(region_awards) and region["size_known_awards"] == len(sized)
+    assert region["sme_share"] == pytest.approx(sum(size[s] in sme for s in sized) / len(sized), abs=1e-6)
+    places: dict[str, set[str]] = {}
+    for r in rels:
+        if r.type == "LOCATED_IN" and r.src[0] == "Project":
+            places.setdefault(r.src[1], set()).add(r.dst[1])
+    alone = [p for p, where in places.items() if where == {"SE313"}]
+    assert region["single_county_projects"] == len(alone)
+    assert region["eu_budget"]["SEK"] == pytest.approx(sum(nodes[("Project", p)]["eu_budget"] or 0 for p in alone), abs=0.01)
+    # communities: membership is the analysis' output (read back), the SME share is recomputed here
+    members: dict[int, list[str]] = {}
+    for org_id, community in synthetic_store.rows("MATCH (o:Organisation) WHERE o.community IS NOT NULL RETURN o.org_id, o.community", {}):
+        members.setdefault(int(community), []).append(org_id)
+    for c in data["communities"]["largest"]:
+        won = [s for _, s in awards if s in set(members[c["community"]]) and size.get(s)]
+        assert c["size_known"] == len(won)
+        assert c["sme_share"] == (pytest.approx(sum(size[s] in sme for s in won) / len(won), abs=1e-6) if won else None)

@@ -72,13 +72,18 @@ def expected(shared_data: Path) -> dict[str, Any]:
         key = (r["Upphandlings-ID"], r["Anbudsområdes-ID"], supplier)
         if key not in awards or not awards[key]:
             awards[key] = r["Företagsstorlek för leverantör"]
-    per_supplier = Counter(key[2] for key in awards)
+    # redacted persons are left out of suppliers, HHI and SME share, and counted apart (docs/indicators.md)
+    redacted = sum(1 for key in awards if key[2].startswith("person #"))
+    per_supplier = Counter(key[2] for key in awards if not key[2].startswith("person #"))
     total = sum(per_supplier.values())
-    sized = [size for size in awards.values() if size]
+    sized = [size for key, size in awards.items() if size and not key[2].startswith("person #")]
     with (shared_data / PROJECTS).open(encoding="utf-8") as fh:
         projects = [p for p in json.load(fh) if " ".join(p["stödmottagare"].casefold().split()) in GAVLEBORG_NAMES]
+    pooled = [*per_supplier.values(), redacted]
     return {
-        "awards": total,
+        "awards": total + redacted,
+        "redacted_awards": redacted,
+        "hhi_pooled": sum((n / (total + redacted)) ** 2 for n in pooled),
         "distinct_suppliers": len(per_supplier),
         "sme_share": sum(s in SME for s in sized) / len(sized),
         "size_known_awards": len(sized),
@@ -106,6 +111,8 @@ def test_region_gavleborg_figures_equal_the_files(real_report: Any, expected: di
     assert buyer["size_known_awards"] == expected["size_known_awards"]
     assert buyer["sme_share"] == pytest.approx(expected["sme_share"], abs=1e-6)
     assert buyer["hhi"] == pytest.approx(expected["hhi"], abs=1e-6)
+    assert buyer["redacted_awards"] == expected["redacted_awards"]
+    assert buyer["hhi_pooled"] == pytest.approx(expected["hhi_pooled"], abs=1e-6)
     ben = org["beneficiary"]
     assert ben["projects_by_fund"] == {"ERDF": expected["erdf_projects"]}
     assert ben["granted"] == {"SEK": pytest.approx(expected["granted_sek"])}
@@ -128,13 +135,14 @@ def test_people_read_the_same_figures(real_report: Any, expected: dict[str, Any]
     assert len(buyer_rows) == 2, "in the region profile and in the organisation profile"
     assert buyer_rows[0] == buyer_rows[1]
     cells = buyer_rows[0]
-    assert cells[1] == f"{expected['awards']:,}" and cells[2] == f"{expected['distinct_suppliers']:,}"
-    assert cells[3] == f"{expected['hhi']:.4g}"
+    assert cells[1] == f"{expected['awards']:,} ({expected['redacted_awards']:,})"
+    assert cells[2] == f"{expected['distinct_suppliers']:,}"
+    assert cells[3].startswith(f"{expected['hhi']:.4g} (range ")
     assert cells[5] == f"{100 * expected['sme_share']:.1f}% ({expected['size_known_awards']:,})"
     granted = f"{expected['granted_sek']:,.0f} SEK"
     assert f"EU projects: {expected['erdf_projects']} (ERDF {expected['erdf_projects']}), granted {granted}" in md
     html = paths.html.read_text(encoding="utf-8")
-    assert granted in html and f"<td>{expected['hhi']:.4g}</td>" in html
+    assert granted in html and f"<td>{expected['hhi']:.4g} (range " in html
 
 
 def test_real_report_follows_the_schema_and_states_provenance(real_report: Any, shared_data: Path) -> None:

@@ -7,6 +7,7 @@ networks, and writes the stakeholder network's metrics back to the Organisation 
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -16,10 +17,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analysis.betweenness import Betweenness, _betweenness_arrays
+from graph.analysis.betweenness import Betweenness, _betweenness_arrays, rank_bands
 from graph.analysis.community import _louvain_csr, _modularity_csr
 from graph.analysis.core import _core_csr, _strength_csr
-from graph.analysis.eigenvector import _eigenvector_csr
+from graph.analysis.eigenvector import eigenvector_largest_component
 from graph.analysis.pagerank import _pagerank_csr
 from graph.analysis.projections import NETWORKS, Projection, _Reader
 from graph.analysis.sparse import _check_weights
@@ -53,7 +54,21 @@ class NetworkResult:
     def top(self, metric: str, n: int = 10) -> list[tuple[str, Any]]:
         """The ``n`` nodes with the highest ``metric``, ties by org id."""
         values = self.metric(metric)
-        return sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return sorted(((k, v) for k, v in values.items() if v is not None), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+    def no_ranking(self, metric: str) -> str | None:
+        """Why ``metric`` must not be shown as a ranking (no edges, all values tie), else None."""
+        if not self.edges:
+            return "the network has no edges (every value ties)"
+        values = {v for v in self.metrics.get(metric, {}).values() if v is not None}
+        if len(values) <= 1:
+            return f"all {self.nodes} nodes tie"
+        return None
+
+    def betweenness_bands(self) -> dict[str, tuple[int, int]]:
+        """Rank bands of betweenness (value ± 2 standard errors; one rank each when exact)."""
+        values = {k: v for k, v in self.metrics.get("betweenness", {}).items() if v is not None}
+        return rank_bands(values, self.stderr)
 
     def metric(self, metric: str) -> dict[str, Any]:
         if metric not in self.metrics:
@@ -99,14 +114,35 @@ class AnalysisResult:
             if r.betweenness_method:
                 lines.append(f"  betweenness: {r.betweenness_method}")
             if "pagerank" in r.metrics and r.nodes:
-                ranked = ", ".join(f"{self.names.get(k) or k} {v:.4g}" for k, v in r.top("pagerank", top))
-                lines.append(f"  top PageRank: {ranked}")
+                why = r.no_ranking("pagerank")
+                if why:
+                    lines.append(f"  no PageRank ranking: {why}")
+                else:
+                    ranked = ", ".join(f"{self.names.get(k) or k} {v:.4g}" for k, v in r.top("pagerank", top))
+                    lines.append(f"  top PageRank: {ranked}")
+            if "betweenness" in r.metrics and r.nodes and not r.no_ranking("betweenness"):
+                bands = r.betweenness_bands()
+                lines.append("  top betweenness: " + ", ".join(
+                    f"{self.names.get(k) or k} {_estimate(v, r.stderr.get(k, 0.0))} (rank {_band(bands[k])})"
+                    for k, v in r.top("betweenness", top)))
             for note in r.notes:
                 lines.append(f"  note: {note}")
         if self.written_network:
             lines.append(f"wrote metrics of the {self.written_network} network to {self.written} organisations")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
+
+
+def _estimate(value: float, stderr: float) -> str:
+    """'0.0123 ± 0.0015' for an estimate, '0.0123' when exact: no more digits than the error allows."""
+    if stderr <= 0:
+        return f"{value:.4g}"
+    digits = max(0, -int(math.floor(math.log10(stderr))) + 1)
+    return f"{value:.{digits}f} ± {stderr:.{digits}f}"
+
+
+def _band(band: tuple[int, int]) -> str:
+    return str(band[0]) if band[0] == band[1] else f"{band[0]}–{band[1]}"
 
 
 EMPTY_HINT = {
@@ -182,12 +218,22 @@ def analyze_projection(
     result.betweenness_method = Betweenness(result.metrics["betweenness"], exact, kk, result.stderr).describe()
     if not exact:
         result.betweenness_method += f", seed {seed}"
+    if not exact:
+        result.notes.append(f"betweenness is an estimate from {kk} sampled sources (seed {seed}): shown with its "
+                            "standard error, ranks as bands")
     try:
-        result.metrics["eigenvector"] = dict(zip(nodes, timed("eigenvector", lambda: _eigenvector_csr(A, 1e-6, 100)).tolist()))
+        eig = timed("eigenvector", lambda: eigenvector_largest_component(A, 1e-6, 100, result.notes))
+        result.metrics["eigenvector"] = {v: (None if math.isnan(x) else x) for v, x in zip(nodes, eig.tolist())}
     except AnalysisError as exc:
         result.notes.append(f"eigenvector not computed: {exc}")
     result.metrics["core"] = dict(zip(nodes, timed("core", lambda: _core_csr(A)).tolist()))
     parts = timed("louvain", lambda: _louvain_csr(nodes, A, seed, 1.0, louvain_fast_min))
+    undirected_edges = (A.nnz + int(np.count_nonzero(A.diagonal()))) // 2
+    if A.sum() <= 0:
+        result.notes.append("communities: the network has no weight, so every node is its own community")
+    elif undirected_edges >= louvain_fast_min:
+        result.notes.append(f"communities: the fast parallel Louvain was used ({undirected_edges:,} edges, over "
+                            f"{louvain_fast_min:,}), not networkx's louvain_communities")
     labels = {v: i for i, c in enumerate(parts) for v in c}
     result.metrics["community"] = {v: labels[v] for v in nodes}
     result.communities = [sorted(c) for c in parts]
@@ -212,6 +258,7 @@ def write_metrics(store: Any, result: NetworkResult, *, batch_size: int = 50_000
             for m in METRICS:
                 value = result.metrics[m].get(org) if m in names else None
                 row[m] = value
+            row["betweenness_stderr"] = result.stderr.get(org) if "betweenness" in names else None
             rows.append(row)
         written += store.write_properties("Organisation", rows)
     return written

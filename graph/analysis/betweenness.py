@@ -43,6 +43,26 @@ class Betweenness:
         )
 
 
+def rank_bands(values: dict[Any, float], stderr: dict[Any, float], z: float = 2.0) -> dict[Any, tuple[int, int]]:
+    """Each node's rank as a band (best, worst) given estimates with standard errors.
+
+    A node ranks below every node whose interval (value ± z·stderr) lies wholly above its own, and
+    above every node whose interval lies wholly below; exact values (stderr 0) give bands of one
+    rank, except for ties.
+
+    >>> rank_bands({"a": 3.0, "b": 2.0, "c": 1.0}, {"a": 0.1, "b": 0.6, "c": 0.1})
+    {'a': (1, 2), 'b': (1, 3), 'c': (2, 3)}
+    """
+    nodes = list(values)
+    v = np.array([values[x] for x in nodes], dtype=float)
+    e = np.array([stderr.get(x, 0.0) for x in nodes], dtype=float) * z
+    lower, upper = np.sort(v - e), np.sort(v + e)
+    n = len(nodes)
+    best = 1 + n - np.searchsorted(lower, v + e, side="right")
+    worst = n - np.searchsorted(upper, v - e, side="left")
+    return {x: (int(b), int(w)) for x, b, w in zip(nodes, best, worst)}
+
+
 def _neighbour_rows(M: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, sp.csr_array]:
     """The nodes adjacent to ``rows`` (by M[rows, v] != 0) and the matrix R with
     R[i, j] = M[rows[j], nz[i]], so that ``R @ X[rows]`` sums X over those edges."""

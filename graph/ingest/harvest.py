@@ -11,6 +11,7 @@ from graph.ingest.provenance import source_node
 from graph.sources.eukg import HarvestStats, iter_records
 from graph.sources.eukg.fetch import RetryPolicy
 from graph.sources.eukg.queries import DEFAULT_ENDPOINT, DEFAULT_PAGE_SIZE, SOURCE
+from graph.text import redact_url
 
 
 def harvest(
@@ -44,6 +45,7 @@ def harvest(
     filters = ";".join(f"{k}={v}" for k, v in (("country", country), ("nuts", nuts), ("limit", limit)) if v)
     notes = (f"{stats.pages} pages, {stats.fetch.fetched_pages} fetched, {stats.fetch.cached_pages} "
              f"from cache, {stats.fetch.retries} retries" + (f"; {filters}" if filters else ""))
-    store.load([source_node(f"eukg:{endpoint}" + (f"?{filters}" if filters else ""), SOURCE, path=endpoint,
+    shown = redact_url(endpoint)  # a token in --endpoint is never stored (reports print Source paths)
+    store.load([source_node(f"eukg:{shown}" + (f"?{filters}" if filters else ""), SOURCE, path=shown,
                             rows=stats.projects, rejected=0, notes=notes)])
     return stats

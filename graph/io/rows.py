@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from graph.errors import SourceError
+from graph.errors import RowError, SourceError
 from graph.io.encodings import check_encoding, text_encoding
 from graph.io.reports import FileReport
 
@@ -44,18 +45,85 @@ def sniff_delimiter(sample: str, delimiters: str = ",;") -> str:
         return ","
 
 
-def csv_rows(path: Path, encoding: str, *, sniff: bool = False) -> Generator[tuple[int, list[str]], None, None]:
+class _Lines:
+    """The lines of a text file as the csv reader takes them, remembering those of the current record."""
+
+    def __init__(self, fh: Iterable[str]) -> None:
+        self._it = iter(fh)
+        self.current: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._it)
+        self.current.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        lines, self.current = self.current, []
+        return lines
+
+
+def cut_off(raw: str, delimiter: str = ",") -> bool:
+    """True when the text of a CSV record ends inside a quoted field (the file stops mid-record).
+
+    >>> cut_off('1,"hello\\n'), cut_off('1,"hel""lo'), cut_off('1,"hello"\\r\\n'), cut_off('1,he"llo\\n')
+    (True, True, False, False)
+    """
+    try:
+        list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"a field is longer than {csv.field_size_limit():,} characters (a quote left open, or not a "
+                "CSV export?); check the file around that row")
+    return f"not readable as CSV ({text})"
+
+
+def csv_rows(path: Path, encoding: str, *, sniff: bool = False,
+             report: FileReport | None = None) -> Generator[tuple[int, list[str]], None, None]:
     """``(row number, cells)`` of a CSV file checked to decode as ``encoding``; the first row is 1.
 
     Comma-separated unless ``sniff``, which lets ``sniff_delimiter`` choose between ``,`` and ``;``.
+    A byte-order mark decides the encoding (``check_encoding``). A last record that ends inside a
+    quoted field (a cut file) is never yielded as if complete: it is rejected into ``report``, or
+    without one a SourceError naming the row. Unreadable CSV is a SourceError naming the row.
     """
-    check_encoding(path, encoding)
-    with path.open(encoding=text_encoding(encoding), newline="") as fh:
+    codec = check_encoding(path, encoding)
+    with path.open(encoding=text_encoding(codec), newline="") as fh:
         delimiter = ","
         if sniff:
             delimiter = sniff_delimiter(fh.read(SNIFF_BYTES))
             fh.seek(0)
-        yield from enumerate(csv.reader(fh, delimiter=delimiter), start=1)
+        lines = _Lines(fh)
+        pending: tuple[int, list[str], list[str]] | None = None
+        number = 0
+        try:
+            for cells in csv.reader(lines, delimiter=delimiter):
+                raw = lines.take()
+                if pending is not None:
+                    yield pending[0], pending[1]
+                number += 1
+                pending = (number, cells, raw)
+        except csv.Error as exc:
+            raise SourceError(f"{path}: row {number + 1}: {_csv_problem(exc)}") from None
+        if pending is None:
+            raise SourceError(f"{path}: the file is empty (no header, no rows); was the export or download interrupted?")
+        number, cells, raw = pending
+        if not cut_off("".join(raw), delimiter):
+            yield number, cells
+            return
+        reason = "the row ends inside a quoted field: the file is cut off (an interrupted download or copy?)"
+        if report is None or number == 1:
+            raise SourceError(f"{path}: row {number}: {reason}; get the whole file again")
+        report.rows += 1
+        report.reject(number, "", "".join(raw)[:80], reason)
 
 
 def xlsx_rows(path: Path, marker: str) -> Iterator[tuple[int, list[str]]]:
@@ -95,7 +163,7 @@ def iter_table(path: Path, encoding: str, required: Sequence[str], known: Iterab
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = xlsx_rows(path, header_marker)
     else:
-        rows = csv_rows(path, encoding)
+        rows = csv_rows(path, encoding, report=report)
     try:
         header_row, header = next(rows)
     except StopIteration:
@@ -119,14 +187,44 @@ def iter_table(path: Path, encoding: str, required: Sequence[str], known: Iterab
         if len(values) < width:
             values = [*values, *[""] * (width - len(values))]
         report.rows += 1
-        yield number, {c: values[i].strip() for c, i in positions}
+        row = {c: values[i].strip() for c, i in positions}
+        nul = next((c for c, v in row.items() if "\x00" in v), None)
+        if nul is not None:  # a damaged or binary file; a name with NUL would not match anything
+            report.reject(number, nul, row[nul].replace("\x00", "\\x00")[:80], "contains a NUL byte (a damaged file?)")
+            continue
+        yield number, row
 
 
 def read_json(path: Path, encoding: str) -> Any:
     """The JSON document in ``path`` (checked to decode as ``encoding``), or SourceError saying where it breaks."""
-    check_encoding(path, encoding)
+    codec = check_encoding(path, encoding)
     try:
-        with path.open(encoding=text_encoding(encoding)) as fh:
-            return json.load(fh)
+        with path.open(encoding=text_encoding(codec)) as fh:
+            text = fh.read()
+        if not text.strip():
+            raise SourceError(f"{path}: the file is empty; expected a JSON document")
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise SourceError(f"{path}: the JSON is nested too deeply to read (arrays or objects thousands of levels deep); "
+                          "is this the right file?") from None
+    except ValueError as exc:  # an integer beyond Python's digit limit (sys.get_int_max_str_digits)
+        raise SourceError(f"{path}: the JSON holds a value that cannot be read ({str(exc).split(';')[0]})") from None
+
+
+def scalar_problem(record: Mapping[str, Any], where: str) -> RowError | None:
+    """A RowError for the first value of ``record`` that is a JSON object or list where text or a number
+    belongs, naming its JSON path (``where`` is the record's own, e.g. ``$[2]``); None when all are scalars.
+
+    >>> scalar_problem({"a": "x", "b": {"name": "X"}}, "$[2]").reason
+    'a JSON object at $[2].b, where text or a number belongs'
+    >>> scalar_problem({"a": 1, "b": None}, "$[0]") is None
+    True
+    """
+    for key, value in record.items():
+        if isinstance(value, (dict, list)):
+            kind = "a JSON object" if isinstance(value, dict) else "a JSON list"
+            return RowError(key, json.dumps(value, ensure_ascii=False)[:80],
+                            f"{kind} at {where}.{key}, where text or a number belongs")
+    return None

@@ -18,8 +18,17 @@ from typing import Any
 
 from graph import __version__
 from graph.analysis.analyze import NetworkResult
+from graph.analysis.betweenness import rank_bands
 from graph.errors import ReportError
-from graph.indicators import Coverage, Indicators, community_indicators, compute_indicators
+from graph.indicators import (
+    FLAGS,
+    Coverage,
+    Indicators,
+    community_indicators,
+    compute_indicators,
+    read_awards,
+    supplier_awards,
+)
 from graph.ingest.summaries import identity_summary
 from graph.neighbourhood import slug
 from graph.report.profiles import find_region, org_profile, region_profile, resolve_org
@@ -29,6 +38,7 @@ from graph.report.queries import (
     Q_DEGREES,
     Q_INVALID_NUMBERS,
     Q_METRIC_COVERAGE,
+    Q_METRIC_VALUES,
     Q_MONEY_BY_CPV,
     Q_MONEY_BY_FUND,
     Q_ORG_COMMUNITIES,
@@ -58,7 +68,7 @@ from graph.report.rows import (
     to_money,
 )
 
-REPORT_FORMAT = "stakenet-report/1"
+REPORT_FORMAT = "stakenet-report/2"  # 2: flag shares among reported dropped; redacted awards, HHI range
 SME_SIZES = ("micro", "small", "medium")
 METRICS = ("pagerank", "betweenness")
 
@@ -127,10 +137,23 @@ def _currencies(store: Any, cypher: str) -> list[str]:
 
 
 def _top(store: Any, top: int) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"ranking_notes": {}}
+    stored = query_rows(store, Q_METRIC_VALUES)
+    bands = rank_bands({r["org_id"]: float(r["betweenness"]) for r in stored},
+                       {r["org_id"]: float(r["stderr"] or 0.0) for r in stored})
+    stderr = {r["org_id"]: r["stderr"] for r in stored}
     for metric in METRICS:
+        distinct = {r[metric] for r in stored if r[metric] is not None}
+        if len(distinct) <= 1:
+            result[metric] = []
+            if stored:
+                result["ranking_notes"][metric] = f"no {metric} ranking: all {len(stored):,} organisations tie (a network without edges)"
+            continue
         rows = query_rows(store, Q_TOP_METRIC.format(metric=metric), {"n": top})
         result[metric] = [{**org_ref(r), "value": round(float(r["value"]), 6)} for r in rows]
+    for row in result["betweenness"]:
+        row["stderr"] = round6(stderr.get(row["org_id"]))
+        row["rank_band"] = list(bands[row["org_id"]])
     result["money_received"] = [
         {**org_ref(r), "currency": cur, "amount": to_money(r["amount"]), "projects": to_int(r["projects"])}
         for cur in _currencies(store, Q_PROJECT_CURRENCIES)
@@ -170,7 +193,8 @@ def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
     order = sorted(by_community, key=lambda c: (-len(by_community[c]), c))
     stored = NetworkResult("stored", len(names), 0, 0.0, 0, 0, metrics={"pagerank": pagerank},
                            communities=[sorted(by_community[c]) for c in order])
-    summary = community_indicators(stored, names, sizes, public, top_members=members)[:top]
+    won = supplier_awards(read_awards(store)[0])
+    summary = community_indicators(stored, names, sizes, public, top_members=members, won=won)[:top]
     ids = [order[c.community] for c in summary]
     buyers: dict[Any, list[dict[str, Any]]] = {}
     awards_total: dict[Any, int] = defaultdict(int)
@@ -186,7 +210,8 @@ def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
                 "community": cid,
                 "size": c.size,
                 "sme_share": round6(c.sme_share),
-                "size_known": c.sized_members,
+                "size_known": c.sized_awards,
+                "redacted_awards": c.redacted_awards,
                 "public_members": c.public_members,
                 "leading_members": [
                     {"org_id": org_id, "name": name or org_id, "pagerank": round6(pr) if org_id in pagerank else None}
@@ -204,6 +229,16 @@ def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
 
 def _coverage_dict(coverage: Mapping[str, Coverage]) -> dict[str, dict[str, int]]:
     return {k: {"with_data": c.with_data, "missing": c.missing, "not_applicable": c.not_applicable} for k, c in sorted(coverage.items())}
+
+
+def _flag_coverage(ind: Indicators) -> list[dict[str, Any]]:
+    """Per notice database: procurements, and per flag how many it flagged and filled at all."""
+    short = {"env_sustainable": "env", "social_sustainable": "social", "innovation": "innovation", "coordinated": "coordinated"}
+    return [
+        {"notice_db": r.notice_db, "procurements": r.procurements,
+         **{f"{short[f]}_flagged": r.flagged[f] for f in FLAGS}, **{f"{short[f]}_filled": r.filled[f] for f in FLAGS}}
+        for r in ind.flag_coverage
+    ]
 
 
 def _bridges(store: Any, ind: Indicators, top: int) -> dict[str, Any]:
@@ -371,6 +406,9 @@ def collect_report(
             "count": len(ind.buyers),
             "coverage": _coverage_dict(ind.buyer_coverage),
             "located_in_county": ind.buyers_located.with_data,
+            "redacted_awards": sum(m.redacted_awards for m in ind.buyers),
+            "award_sizes": ind.award_sizes,
+            "flag_coverage": _flag_coverage(ind),
             "top": buyers,
             "most_concentrated": rank_buyers(
                 store, (m for m in ind.buyers if m.awards >= MIN_AWARDS_FOR_SIGNAL and m.hhi_count is not None), top,

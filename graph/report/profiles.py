@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from graph.errors import ReportError, StakenetError
+from graph.errors import AmbiguousReference, ReportError, StakenetError
 from graph.indicators import Indicators
 from graph.lookup import resolve_organisation
 from graph.report.queries import (
@@ -17,6 +17,7 @@ from graph.report.queries import (
     Q_ORG_PROJECT_FUNDS,
     Q_ORG_PROJECTS,
     Q_ORG_REGIONS,
+    Q_PROJECT_PLACES,
     Q_REGION,
     Q_REGION_BENEFICIARIES,
     Q_REGION_BY_NAME,
@@ -51,16 +52,8 @@ def region_profile(store: Any, code: str, ind: Indicators, top: int) -> dict[str
     if project_ids:
         for r in query_rows(store, Q_REGION_PROJECT_FUNDS, {"code": code}):
             funds[r["project_id"]].add(r["fund"])
-    money: dict[str, float] = defaultdict(float)
-    seen: set[str] = set()
-    project_info: dict[str, dict[str, Any]] = {}
-    for p in sorted(projects, key=lambda p: p["project_id"]):
-        if p["project_id"] in seen:
-            continue
-        seen.add(p["project_id"])
-        project_info[p["project_id"]] = p
-        if p["eu_budget"] is not None:
-            money[p["currency"]] += float(p["eu_budget"])
+    project_info = {p["project_id"]: p for p in sorted(projects, key=lambda p: p["project_id"])}
+    money, multi = _eu_money(store, code, project_info)
     by_fund: dict[str, int] = defaultdict(int)
     for pid in project_ids:
         for f in sorted(funds.get(pid, ())) or ["unknown"]:
@@ -90,13 +83,13 @@ def region_profile(store: Any, code: str, ind: Indicators, top: int) -> dict[str
         for b in beneficiaries.values()
     ]
     ben_rows.sort(key=lambda b: (-sum(b["granted"].values()), -b["projects"], b["org_id"]))
-    network_ids = sorted(org_ids | set(beneficiaries))
-    wanted = set(network_ids)
-    in_region = [m for m in ind.buyers if m.key in wanted]
+    # The region's buyer figures pool the buyers placed in its counties (as graph.indicators places
+    # them) and nobody else: a beneficiary of one of its projects may buy elsewhere.
+    in_region = [m for m in ind.buyers if ind.county_of.get(m.key, "").startswith(code)]
     county = next((m for m in ind.counties if m.key == code), None)
     total_awards = sum(m.awards for m in in_region)
     known = sum(m.sized_awards for m in in_region)
-    sme = sum(round((m.sme_share_count or 0.0) * m.sized_awards) for m in in_region)
+    sme = sum(m.sme_awards for m in in_region)
     return {
         "nuts_code": region["nuts_code"],
         "name": region["name"],
@@ -106,7 +99,10 @@ def region_profile(store: Any, code: str, ind: Indicators, top: int) -> dict[str
         "organisations_located": len(org_ids),
         "projects": len(project_ids),
         "projects_by_fund": dict(sorted(by_fund.items())),
+        "single_county_projects": len(project_ids) - len(multi),
         "eu_budget": {c: round(v, 2) for c, v in sorted(money.items())},
+        "multi_county_projects": multi,
+        "multi_county_eu_budget": _sum_by_currency(multi),
         "beneficiaries": len(ben_rows),
         "top_beneficiaries": ben_rows[:top],
         "buyers": len(in_region),
@@ -116,6 +112,36 @@ def region_profile(store: Any, code: str, ind: Indicators, top: int) -> dict[str
         "top_buyers": rank_buyers(store, in_region, top),
         "county_indicators": rank_buyers(store, [county])[0] if county else None,
     }
+
+
+def _eu_money(store: Any, code: str, projects: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """EU budget of the projects located in region ``code`` alone (in full, per currency), and the
+    projects also located outside it (several counties), listed apart and not added in."""
+    places: dict[str, set[str]] = defaultdict(set)
+    titles: dict[str, Any] = {}
+    for r in query_rows(store, Q_PROJECT_PLACES, {"ids": sorted(projects)}) if projects else []:
+        places[r["project_id"]].add(r["nuts_code"])
+        titles[r["project_id"]] = r["title"]
+    money: dict[str, float] = defaultdict(float)
+    multi = []
+    for pid, p in projects.items():
+        counties = places.get(pid, set())
+        if all(c.startswith(code) for c in counties):
+            if p["eu_budget"] is not None:
+                money[p["currency"]] += float(p["eu_budget"])
+        else:
+            multi.append({"project_id": pid, "title": titles.get(pid), "counties": len(counties),
+                          "currency": p["currency"], "eu_budget": to_money(p["eu_budget"])})
+    multi.sort(key=lambda m: (-(m["eu_budget"] or 0.0), m["project_id"]))
+    return dict(money), multi
+
+
+def _sum_by_currency(projects: list[dict[str, Any]]) -> dict[str, float]:
+    total: dict[str, float] = defaultdict(float)
+    for p in projects:
+        if p["eu_budget"] is not None:
+            total[p["currency"]] += p["eu_budget"]
+    return {c: round(v, 2) for c, v in sorted(total.items())}
 
 
 def _region_ref(r: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,6 +157,8 @@ def resolve_org(store: Any, ref: str) -> str:
         return resolve_organisation(store, ref)[0]
     except ReportError:
         raise
+    except AmbiguousReference as exc:
+        raise AmbiguousReference(f"--org: {exc}") from exc
     except StakenetError as exc:
         raise ReportError(f"--org: {exc}") from exc
 

@@ -21,6 +21,10 @@ Q_TOP_METRIC = (
     "MATCH (o:Organisation) WHERE o.{metric} IS NOT NULL "
     "RETURN o.org_id AS org_id, o.name AS name, o.{metric} AS value ORDER BY value DESC, org_id LIMIT $n"
 )
+Q_METRIC_VALUES = (
+    "MATCH (o:Organisation) WHERE o.betweenness IS NOT NULL "
+    "RETURN o.org_id AS org_id, o.pagerank AS pagerank, o.betweenness AS betweenness, o.betweenness_stderr AS stderr"
+)
 Q_PROJECT_CURRENCIES = (
     "MATCH (:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.eu_budget IS NOT NULL "
     "RETURN DISTINCT coalesce(p.currency, '') AS currency ORDER BY currency"
@@ -91,6 +95,10 @@ Q_REGION_ORGS = (
 Q_REGION_PROJECTS = (
     "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "
     "RETURN DISTINCT p.project_id AS project_id, coalesce(p.currency, '') AS currency, p.eu_budget AS eu_budget"
+)
+Q_PROJECT_PLACES = (
+    "MATCH (p:Project)-[:LOCATED_IN]->(r:Region) WHERE p.project_id IN $ids "
+    "RETURN p.project_id AS project_id, p.title AS title, r.nuts_code AS nuts_code"
 )
 Q_REGION_PROJECT_FUNDS = (
     "MATCH (f:Fund)<-[:FUNDED_BY]-(p:Project)-[:LOCATED_IN]->(r:Region) WHERE r.nuts_code STARTS WITH $code "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from graph.report.charts import CHART_TITLES
-from graph.report.rows import MIN_AWARDS_FOR_SIGNAL, share
+from graph.report.rows import MIN_AWARDS_FOR_SIGNAL, hhi_text, share
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -112,9 +113,16 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
     top = data["top"]
     blocks = []
     for metric, label in (("pagerank", "PageRank"), ("betweenness", "Betweenness")):
-        if top[metric]:
+        if top[metric] and metric == "betweenness" and any(r["stderr"] for r in top[metric]):
+            blocks.append(f"By {label} (estimated from sampled sources: value ± standard error; the rank is a band, "
+                          "value ± 2 standard errors):")
+            blocks.append(_Table(["rank", "organisation", label],
+                                 [[_band(r["rank_band"]), _org_cell(r), _estimate(r["value"], r["stderr"] or 0.0)] for r in top[metric]]))
+        elif top[metric]:
             blocks.append(f"By {label}:")
             blocks.append(_Table(["#", "organisation", label], [[str(i), _org_cell(r), f"{r['value']:.6f}"] for i, r in enumerate(top[metric], 1)]))
+        elif metric in top.get("ranking_notes", {}):
+            blocks.append(top["ranking_notes"][metric] + ".")
         else:
             blocks.append(f"{label}: not computed (run `stakenet analyze`).")
     if top["money_received"]:
@@ -133,7 +141,7 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         blocks = [
             f"{com['count']:,} communities (Louvain, seeded). The largest:",
             _Table(
-                ["community", "size", "SME share (known size)", "leading members", "dominant buyers (share of awards)"],
+                ["community", "size", "SME share (awards of known size)", "leading members", "dominant buyers (share of awards)"],
                 [
                     [str(c["community"]), _fmt_num(c["size"]), f"{_fmt_share(c['sme_share'])} of {c['size_known']:,}",
                      "; ".join(m["name"] for m in c["leading_members"]),
@@ -158,6 +166,12 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         *_buyer_blocks(b["lowest_sme_share"]),
         "Coverage (buyers with data / missing / not applicable): " + "; ".join(
             f"{k} {c['with_data']:,}/{c['missing']:,}/{c['not_applicable']:,}" for k, c in cov.items()),
+        "Flags by notice database (Annonsdatabas): procurements published there and how many it flags; a database "
+        "that never fills a flag cannot tell a flagged purchase from an unflagged one:",
+        _Table(["notice database", "procurements", "env. sust. flagged", "social flagged", "innovation flagged"],
+               [[f["notice_db"], _fmt_num(f["procurements"]),
+                 *(_fmt_num(f[f"{short}_flagged"]) if f[f"{short}_filled"] else "never filled"
+                   for short in ("env", "social", "innovation"))] for f in b["flag_coverage"]]),
     ]))
 
     br = data["bridges"]
@@ -193,10 +207,10 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
         return ["No procurements in the graph."]
     blocks: list[Any] = [
         _Table(
-            [label, "awards", "suppliers", "HHI", "top supplier (share)", "SME share (n)", "env. sust. flagged",
+            [label, "awards (redacted)", "suppliers", "HHI", "top supplier (share)", "SME share (n)", "env. sust. flagged",
              "social flagged", "innovation flagged"],
             [
-                [_org_cell(r), _fmt_num(r["awards"]), _fmt_num(r["distinct_suppliers"]), _fmt_num(r["hhi"]),
+                [_org_cell(r), f"{r['awards']:,} ({r['redacted_awards']:,})", _fmt_num(r["distinct_suppliers"]), hhi_text(r),
                  f"{r['top_supplier']['name']} ({_fmt_share(r['top_supplier_share'])})" if r["top_supplier"] else "n/a",
                  f"{_fmt_share(r['sme_share'])} ({r['size_known_awards']:,})",
                  *(_flagged_cell(r, short) for short in ("env", "social", "innovation"))]
@@ -205,10 +219,13 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
         )
     ]
     blocks.append(
-        "Flagged columns: procurements flagged environmentally sustainable, socially sustainable or innovation "
-        "procurement, of all the buyer's procurements. The Swedish statistics mark only flagged procurements "
-        "(an empty flag means not reported, not 'no'), so these shares are lower bounds; the JSON also gives "
-        "the share among procurements whose flag was reported either way (`*_share`, `*_known`)."
+        "Suppliers, HHI, top supplier and SME share leave out redacted awards (won by natural persons, "
+        "`Personuppgift`: who won is unknown); the HHI range runs from those excluded to all of them pooled "
+        "as one supplier. SME share: awards won by micro, small or medium suppliers, of the non-redacted "
+        "awards whose supplier size is reported. Flagged columns: procurements flagged environmentally "
+        "sustainable, socially sustainable or innovation procurement, of the buyer's procurements published "
+        "in a notice database that fills the flag at all; \"not reported\" where none of its notice databases "
+        "ever fills it (an empty flag there says nothing). Definitions: docs/indicators.md."
     )
     signals = [f"{r['name']}: {s}" for r in buyers for s in r["signals"]]
     if signals:
@@ -217,9 +234,23 @@ def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> 
     return blocks
 
 
+def _band(band: Sequence[int]) -> str:
+    return str(band[0]) if band[0] == band[1] else f"{band[0]}–{band[1]}"
+
+
+def _estimate(value: float, stderr: float) -> str:
+    """'0.0123 ± 0.0015': no more digits than the standard error allows ('0.012300' when exact)."""
+    if stderr <= 0:
+        return f"{value:.6f}"
+    digits = max(0, -int(math.floor(math.log10(stderr))) + 1)
+    return f"{value:.{digits}f} ± {stderr:.{digits}f}"
+
+
 def _flagged_cell(row: Mapping[str, Any], short: str) -> str:
-    """'12.0% (89 of 730)': procurements flagged so, of all the buyer's procurements."""
-    flagged, total = row[f"{short}_flagged"], row["procurements"]
+    """'12.0% (89 of 730)': flagged, of the procurements in notice databases that fill the flag; else 'not reported'."""
+    if row[f"{short}_status"] != "reported":
+        return "not reported"
+    flagged, total = row[f"{short}_flagged"], row[f"{short}_filled"]
     return f"{_fmt_share(share(flagged, total))} ({flagged:,} of {total:,})"
 
 
@@ -232,10 +263,19 @@ def _region_blocks(r: Mapping[str, Any]) -> list[Any]:
         f"NUTS level {r['level']}; part of: {_regions_text(r['parents']) or 'n/a'}",
         f"sub-regions: {_regions_text(r['children']) or 'none'}",
         f"{r['organisations_located']:,} organisations located here; {r['beneficiaries']:,} beneficiaries of its projects",
-        f"{r['projects']:,} EU projects ({_fmt_counts(r['projects_by_fund'])}), EU budget {_fmt_amounts(r['eu_budget'])}",
-        f"{r['buyers']:,} buyers in the region's network with {r['awards']:,} awards; SME share "
-        f"{_fmt_share(r['sme_share'])} of {r['size_known_awards']:,} awards with known supplier size",
+        f"{r['projects']:,} EU projects ({_fmt_counts(r['projects_by_fund'])}); EU budget of the "
+        f"{r['single_county_projects']:,} located in this county alone {_fmt_amounts(r['eu_budget'])}",
+        (f"{len(r['multi_county_projects']):,} more projects span several counties (EU budget "
+         f"{_fmt_amounts(r['multi_county_eu_budget'])}, listed apart, not added in)" if r["multi_county_projects"]
+         else "no project of the region spans other counties"),
+        f"{r['buyers']:,} buyers placed in the region with {r['awards']:,} awards; SME share "
+        f"{_fmt_share(r['sme_share'])} of {r['size_known_awards']:,} non-redacted awards with reported supplier size",
     ]]
+    if r["multi_county_projects"]:
+        blocks.append("Projects spanning several counties (listed apart):")
+        blocks.append(_Table(["project", "title", "counties", "EU budget"],
+                             [[p["project_id"], p["title"] or "", _fmt_num(p["counties"]), _fmt_money(p["eu_budget"], p["currency"])]
+                              for p in r["multi_county_projects"]]))
     if r["top_beneficiaries"]:
         blocks.append("Beneficiaries of the region's EU projects:")
         blocks.append(_Table(["organisation", "projects", "by fund", "granted"],
@@ -244,7 +284,7 @@ def _region_blocks(r: Mapping[str, Any]) -> list[Any]:
         blocks.append("The county's buyers pooled (buyers placed in this county by their own location (procurement buyers: placed by name at load) or by their projects):")
         blocks.extend(_buyer_blocks([r["county_indicators"]], "county"))
     if r["top_buyers"]:
-        blocks.append("Buyers in the region's network (located here, or beneficiaries of its projects):")
+        blocks.append("Buyers placed in the region (the buyers the county figures pool):")
         blocks.extend(_buyer_blocks(r["top_buyers"]))
     return blocks
 

@@ -61,23 +61,28 @@ def buyer_row(m: MarketIndicators, names: Mapping[str, str | None]) -> dict[str,
         "procurements": m.procurements,
         "awards": m.awards,
         "distinct_suppliers": m.suppliers,
+        "redacted_awards": m.redacted_awards,
         "hhi": round6(m.hhi_count),
+        "hhi_pooled": round6(m.hhi_count_pooled),
+        "hhi_range": [round6(x) for x in m.hhi_range] if m.hhi_range else None,
         "hhi_value": round6(m.hhi_value),
+        "hhi_value_pooled": round6(m.hhi_value_pooled),
         "top_supplier": {"org_id": m.top_supplier, "name": names.get(m.top_supplier) or m.top_supplier} if m.top_supplier else None,
         "top_supplier_share": round6(m.top_share_count),
         "top_supplier_share_value": round6(m.top_share_value),
         "sme_share": round6(m.sme_share_count),
         "sme_share_value": round6(m.sme_share_value),
-        "sme_awards": round((m.sme_share_count or 0.0) * m.sized_awards),
+        "sme_awards": m.sme_awards,
         "size_known_awards": m.sized_awards,
         "value": round(m.value, 2),
         "valued_awards": m.valued_awards,
     }
     for flag, short in (("env_sustainable", "env"), ("social_sustainable", "social"), ("innovation", "innovation"),
                         ("coordinated", "coordinated")):
-        row[f"{short}_share"] = round6(getattr(m, FLAG_SHARES[flag]))
-        row[f"{short}_known"] = int(m.flag_known.get(flag, 0))
         row[f"{short}_flagged"] = int(m.flag_true.get(flag, 0))
+        row[f"{short}_filled"] = int(m.flag_filled.get(flag, 0))
+        row[f"{short}_flagged_share"] = round6(getattr(m, FLAG_SHARES[flag]))
+        row[f"{short}_status"] = m.flag_status(flag)
     row["signals"] = _signals(row)
     return row
 
@@ -88,7 +93,7 @@ def _signals(row: Mapping[str, Any]) -> list[str]:
     if row["awards"] < MIN_AWARDS_FOR_SIGNAL:
         return signals
     if row["hhi"] is not None and row["hhi"] >= HHI_HIGH:
-        signals.append(f"supplier concentration indicator: HHI {row['hhi']:.2f} (≥ {HHI_HIGH:.2f}) over {row['awards']} awards")
+        signals.append(f"supplier concentration indicator: HHI {_hhi_text(row)} (≥ {HHI_HIGH:.2f}) over {row['awards']} awards")
     if row["top_supplier_share"] is not None and row["top_supplier_share"] >= TOP_SUPPLIER_HIGH:
         signals.append(
             f"single-supplier dependence indicator: one supplier holds {row['top_supplier_share']:.0%} of {row['awards']} awards"
@@ -98,6 +103,19 @@ def _signals(row: Mapping[str, Any]) -> list[str]:
             f"low SME participation indicator: {row['sme_share']:.0%} of {row['size_known_awards']} awards with known supplier size"
         )
     return signals
+
+
+def _hhi_text(row: Mapping[str, Any]) -> str:
+    """'0.05 (range 0.05-0.18 with 56 redacted awards)': the HHI and, with redacted awards, its range."""
+    if not row.get("redacted_awards") or not row.get("hhi_range"):
+        return f"{row['hhi']:.4g}"
+    low, high = row["hhi_range"]
+    return f"{row['hhi']:.4g} (range {low:.4g}–{high:.4g}: {row['redacted_awards']:,} redacted awards excluded / pooled)"
+
+
+def hhi_text(row: Mapping[str, Any]) -> str:
+    """The HHI of a report row as words, with its range where redacted awards make it uncertain."""
+    return "n/a" if row.get("hhi") is None else _hhi_text(row)
 
 
 def org_names(store: Any, ids: Iterable[str | None]) -> dict[str, str | None]:

@@ -25,13 +25,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from graph.counties import NUTS_VERSION, county_name, county_nuts3
 from graph.errors import RowError, SourceError
 from graph.identity import OrgResolver, name_key, normalize_name, official_props
 from graph.io.cells import parse_amount, parse_date
 from graph.io.reports import FileReport
-from graph.io.rows import read_json
+from graph.io.rows import read_json, scalar_problem
 from graph.records import Node, Record, Rel
-from graph.sources.nuts import NUTS_VERSION, county_name, county_nuts3
 from graph.themes import theme_id
 
 SOURCE = "projektbanken"
@@ -141,6 +141,8 @@ def iter_records(
         if _repeated(path, number, case, first, report):
             continue
         try:
+            if (wrong := scalar_problem(case, f"$[{number - 1}]")) is not None:
+                raise wrong
             project_id = str(case["ärende-id"]).strip()
             if not _CASE_RE.match(project_id):
                 raise RowError("ärende-id", project_id, "not an 8-digit case number")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import themes
+from graph.counties import NUTS_VERSION, county_name
 from graph.errors import RowError
 from graph.identity import (
     OrgNumber,
@@ -52,7 +53,6 @@ from graph.io.reports import FileReport
 from graph.io.rows import csv_rows, iter_table
 from graph.placement import Placer
 from graph.records import Node, Record, Rel
-from graph.sources.nuts import NUTS_VERSION, county_name
 
 SOURCE = "upphandling"
 PLACE_SOURCE = f"{SOURCE}:name-place"  # LOCATED_IN of a buyer placed by its name: source is PLACE_SOURCE:<rule>
@@ -146,20 +146,24 @@ def checked_rows(path: Path, encoding: str, required: tuple[str, ...], known: tu
     """
     raw = None if path.suffix.lower() in (".xlsx", ".xlsm") else csv_rows(path, encoding)
     expected = -1
-    for number, row in iter_table(path, encoding, required, known, report, PROCUREMENT_ID):
+    try:
+        for number, row in iter_table(path, encoding, required, known, report, PROCUREMENT_ID):
+            if raw is not None:
+                if expected < 0:
+                    expected = len(next(raw)[1])
+                width = expected
+                for n, cells in raw:
+                    if n == number:
+                        width = len(cells)
+                        break
+                if width != expected:
+                    report.reject(number, "(row)", "", f"row has {width} fields, expected {expected} "
+                                                       "(a line cut short or a stray delimiter?)")
+                    continue
+            yield number, row
+    finally:
         if raw is not None:
-            if expected < 0:
-                expected = len(next(raw)[1])
-            width = expected
-            for n, cells in raw:
-                if n == number:
-                    width = len(cells)
-                    break
-            if width != expected:
-                report.reject(number, "(row)", "", f"row has {width} fields, expected {expected} "
-                                                   "(a line cut short or a stray delimiter?)")
-                continue
-        yield number, row
+            raw.close()
 
 
 def read_values(path: Path, encoding: str, report: FileReport) -> dict[str, float]:

@@ -9,6 +9,7 @@ never labelled EUR. The co-financing rate is kept as stored with its unit (0.5 "
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +21,7 @@ from graph.errors import SchemaError, SourceError
 from graph.identity import Rename, load_renames, normalize_name, official_props
 from graph.records import Node, Rel
 from graph.sources.eukg.queries import PROJECT_FACTS, RDFS_LABEL, SOURCE, WD  # noqa: F401  (PROJECT_FACTS: doctest)
+from graph.text import safe_text
 from graph.themes import theme_code, theme_id
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ class Warnings:
         kind = re.sub(r"Q[0-9]+|[0-9]+(?:\.[0-9]+)?", lambda m: "Q#" if m.group().startswith("Q") else "#", message)
         n = self.counts[kind] = self.counts.get(kind, 0) + 1
         if n <= self.shown:
-            log.warning(message + (" (further warnings of this kind are counted, not shown)" if n == self.shown else ""))
+            log.warning(safe_text(message) + (" (further warnings of this kind are counted, not shown)" if n == self.shown else ""))
 
 
 def parse_items(result: Mapping[str, Any], warn: Callable[[str], None] = log.warning) -> list[str]:
@@ -258,22 +260,54 @@ def _date(facts: list[Fact]) -> str | None:
     return values[0] if values else None
 
 
+def finite_amount(text: str) -> float | None:
+    """The number in a quantity's ``text``; None when it is not one or not finite (``NaN``, ``1e309``).
+
+    >>> finite_amount("+1835970.61"), finite_amount("1e309"), finite_amount("NaN"), finite_amount("abc")
+    (1835970.61, None, None, None)
+    """
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _amounts(
-    facts: list[Fact], units: Mapping[str, str], what: str, warn: Callable[[str], None]
+    facts: list[Fact], units: Mapping[str, str], what: str, warn: Callable[[str], None], prop: str = "amount"
 ) -> dict[str, float]:
-    """``{currency: amount}`` from quantity facts; units that are not known currencies are warned about."""
+    """``{currency: amount}`` from quantity facts; units that are not known currencies are warned about,
+    and so are amounts that are not finite numbers (left out: never stored as inf or NaN)."""
     out: dict[str, float] = {}
     for f in sorted(facts, key=lambda f: (f.unit or "", f.value)):
         currency = units.get(f.unit or "")
         if currency is None:
             warn(f"{what}: amount {f.value} has unit {f.unit}, not a known currency; amount left out")
             continue
-        amount = float(f.value)
+        amount = finite_amount(f.value)
+        if amount is None:
+            warn(f"{what}: {prop} {f.value[:40]!r} is not a finite number; amount left out")
+            continue
         if currency in out and out[currency] != amount:
             warn(f"{what}: several {currency} amounts ({out[currency]}, {amount}); keeping the first")
             continue
         out[currency] = amount
     return out
+
+
+def _rate(facts: list[Fact], units: Mapping[str, str], what: str,
+          warn: Callable[[str], None]) -> tuple[float | None, str | None]:
+    """The co-financing rate as stored (the first finite one by text, as before) and its unit; non-finite ones are warned about."""
+    rates = []
+    for f in sorted(facts, key=lambda f: f.value):
+        if finite_amount(f.value) is None:
+            warn(f"{what}: cofinancing_rate {f.value[:40]!r} is not a finite number; rate left out")
+        else:
+            rates.append(f)
+    if not rates:
+        return None, None
+    unit_iri = rates[0].unit or ""
+    return finite_amount(rates[0].value), units.get(unit_iri) or (None if unit_iri == WIKIDATA_ONE else qid(unit_iri))
 
 
 def _split_money(amounts: dict[str, float]) -> tuple[float | None, float | None, str | None]:
@@ -374,16 +408,13 @@ def parse_project_page(
         own_lang = [summary.lang] if summary and summary.lang else []
         languages = ["en", *own_lang]
         title = pick_text(facts.get("label", []), languages) or pick_text(facts.get("curated_label", []), languages)
-        eu_eur, eu_nat, eu_cur = _split_money(_amounts(facts.get("eu_budget", []), units, what, warn))
-        tot_eur, tot_nat, tot_cur = _split_money(_amounts(facts.get("total_budget", []), units, what, warn))
+        eu_eur, eu_nat, eu_cur = _split_money(_amounts(facts.get("eu_budget", []), units, what, warn, "eu_budget"))
+        tot_eur, tot_nat, tot_cur = _split_money(
+            _amounts(facts.get("total_budget", []), units, what, warn, "total_budget"))
         if eu_cur and tot_cur and eu_cur != tot_cur:
             warn(f"{what}: EU budget in {eu_cur} but total budget in {tot_cur}; national total left out")
             tot_nat = None
-        rate = sorted(facts.get("cofinancing_rate", []), key=lambda f: f.value)
-        rate_unit = None
-        if rate:
-            unit_iri = rate[0].unit or ""
-            rate_unit = units.get(unit_iri) or (None if unit_iri == WIKIDATA_ONE else qid(unit_iri))
+        rate_value, rate_unit = _rate(facts.get("cofinancing_rate", []), units, what, warn)
         country_iri = _one(facts, "country")
         country = reference.countries.get(country_iri) if country_iri else None
         if country_iri and country is None:
@@ -402,7 +433,7 @@ def parse_project_page(
                     "currency": eu_cur or tot_cur,
                     "eu_budget_eur": eu_eur,
                     "total_budget_eur": tot_eur,
-                    "cofinancing_rate": float(rate[0].value) if rate else None,
+                    "cofinancing_rate": rate_value,
                     "cofinancing_unit": rate_unit,
                     "postal_code": _one(facts, "postal_code"),
                     "country": country,
