@@ -199,6 +199,20 @@ def name_key(name: str, source: str) -> str:
     return f"NAME:{source}:{normalize_name(name)}"
 
 
+def procurement_key(buyer_org_id: str, upphandlings_id: str) -> str:
+    """The ``procurement_id`` of one buyer's procurement: ``<buyer org_id>|<Upphandlings-ID>``.
+
+    The export's ``Upphandlings-ID`` is not unique across buyers (MT4321 is both Region Skåne's
+    call-off and Adda's framework agreement), so a procurement is (buyer, ID). The buyer is the
+    org_id of the number as given on the row (a mistyped number folded into its organisation
+    later keeps its procurements' keys).
+
+    >>> procurement_key("SE-ON:2321000255", "MT4321")
+    'SE-ON:2321000255|MT4321'
+    """
+    return f"{buyer_org_id}|{upphandlings_id}"
+
+
 def anonymous_key(source: str, *parts: str) -> str:
     """The ``org_id`` of one redacted natural person, from the fields of the row that names it.
 

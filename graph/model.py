@@ -73,7 +73,7 @@ class RelType:
         raise KeyError(name)
 
 
-SOURCE = Prop("source", "STRING", "where the record came from; ';'-joined when several sources agree")
+SOURCE = Prop("source", "STRING", "where the record came from; ';'-joined in sorted order when several sources agree")
 
 # Metrics written back by graph/analysis/analyze.py; analysts query them in Cypher.
 METRIC_PROPS = (
@@ -103,7 +103,11 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("country"),
                 Prop("sector"),
                 Prop("legal_form"),
-                Prop("size", doc="micro / small / medium / large"),
+                Prop("size", doc="micro / small / medium / large; for a supplier, see size_basis"),
+                Prop("size_basis", doc="how size was chosen: 'most frequent reported on awards' (AWARDED_TO.supplier_size; "
+                     "ties go to the larger class), else unset (size as a source gave it)"),
+                Prop("org_number_aliases", "STRING[]", "organisation numbers failing their check digit that were merged "
+                     "into this organisation because the buyer name on their rows equals this organisation's"),
                 Prop("is_public", "BOOLEAN"),
                 Prop("quality", doc="data-quality flags, ';'-joined"),
                 Prop("eukg_item", doc="EU Knowledge Graph beneficiary item (Q...) this organisation was harvested as"),
@@ -141,7 +145,10 @@ NODE_TYPES: dict[str, NodeType] = {
             "Procurement",
             "procurement_id",
             (
-                Prop("procurement_id"),
+                Prop("procurement_id", doc="'<buyer org_id>|<Upphandlings-ID>' (the export's ID is not unique across "
+                     "buyers; a procurement is one buyer's), e.g. 'SE-ON:2321000255|MT4321'"),
+                Prop("upphandlings_id", doc="the export's Upphandlings-ID as given (shared by different buyers' procurements)"),
+                Prop("notice_db", doc="the notice database the procurement was published in (Annonsdatabas)"),
                 Prop("title"),
                 Prop("published"),
                 Prop("procedure"),
@@ -153,11 +160,9 @@ NODE_TYPES: dict[str, NodeType] = {
                 Prop("social_sustainable", "BOOLEAN"),
                 Prop("innovation", "BOOLEAN"),
                 Prop("coordinated", "BOOLEAN"),
-                Prop("notice_db", "STRING"),
-                Prop("upphandlings_id", "STRING"),
                 SOURCE,
             ),
-            "a public procurement (one Upphandlings-ID)",
+            "a public procurement: one buyer's Upphandlings-ID",
         ),
         NodeType("Fund", "code", (Prop("code"), Prop("name"), SOURCE)),
         NodeType("Programme", "cci", (Prop("cci"), Prop("name"), SOURCE)),
@@ -220,8 +225,9 @@ REL_TYPES: dict[str, RelType] = {
         RelType(
             "AWARDED_TO",
             (("Procurement", "Organisation"),),
-            (Prop("lot_id"), Prop("contracted_bids", "INT64"), Prop("value", "DOUBLE"), SOURCE,
-             Prop("supplier_size", "STRING")),
+            (Prop("lot_id"), Prop("contracted_bids", "INT64"), Prop("value", "DOUBLE"),
+             Prop("supplier_size", doc="micro / small / medium / large as reported on this award's row; null when "
+                  "the row reports none (never imputed)"), SOURCE),
             key=("lot_id",),
         ),
         RelType("FUNDED_BY", (("Project", "Fund"),), (SOURCE,)),

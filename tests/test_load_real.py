@@ -73,18 +73,59 @@ def test_award_rows_and_awards(loaded, award_rows) -> None:
     assert store.counts().rels["AWARDED_TO"] == len(distinct) + redacted == 23_186
     repeated = up.files[0].quality["award rows repeated for the same procurement, lot and supplier (one award kept)"]
     assert repeated == ["MT9699 CAN-MT-afkpnffoct-03_1 Maja Fläcke KBT-praktik AB"]
-    assert store.counts().nodes["Procurement"] == len({r["Upphandlings-ID"] for r in award_rows}) == 10_141
+    # a procurement is (buyer, Upphandlings-ID): MT4321 is two (Region Skåne's and Adda's)
+    pairs = {(r["Organisationsnummer för köpare"], r["Upphandlings-ID"]) for r in award_rows}
+    assert store.counts().nodes["Procurement"] == len(pairs) == len({r["Upphandlings-ID"] for r in award_rows}) + 1 == 10_142
 
 
-def test_871_buyers_by_organisation_number(loaded, award_rows) -> None:
-    store, _ = loaded
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(int(c) for c in reversed(digits)):
+        total += d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2)
+    return total % 10 == 0
+
+
+def _mistyped(award_rows) -> dict[str, str]:
+    """Invalid 10-digit buyer number -> the valid number whose rows carry the same buyer name (one only)."""
+    names: dict[str, set[str]] = {}
+    for r in award_rows:
+        names.setdefault(r["Organisationsnummer för köpare"], set()).add(" ".join(r["Namn för köpare"].casefold().split()))
+    valid = {n: ns for n, ns in names.items() if n.isdigit() and len(n) == 10 and _luhn(n)}
+    out = {}
+    for number, ns in names.items():
+        if number.isdigit() and len(number) == 10 and not _luhn(number):
+            twins = [v for v, vns in valid.items() if vns & ns]
+            if len(twins) == 1:
+                out[number] = twins[0]
+    return out
+
+
+def test_buyers_by_organisation_number_with_mistyped_numbers_folded(loaded, award_rows) -> None:
+    store, reports = loaded
     numbers = {r["Organisationsnummer för köpare"] for r in award_rows}
-    assert len(numbers) == 871
-    assert _one(store, "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) RETURN count(DISTINCT o.org_number)") == 871
-    assert _one(store, "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) RETURN count(DISTINCT o)") == 871
+    mistyped = _mistyped(award_rows)
+    assert len(numbers) == 871 and mistyped == {
+        "2331000180": "2321000180", "2220000449": "2120000449", "2120001050": "2120001850", "9950334511": "2021002148"}
+    assert _one(store, "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) RETURN count(DISTINCT o)") == 871 - 4
+    merged = reports["upphandling"].files[-1].quality[
+        "buyers merged: organisation number fails its check digit, buyer name equals a valid-numbered buyer's "
+        "(number kept in org_number_aliases)"]
+    assert sorted(m.split()[0] for m in merged) == sorted(mistyped)
+    aliases = dict(store.rows("MATCH (o:Organisation) WHERE o.org_number_aliases IS NOT NULL "
+                              "RETURN o.org_number, o.org_number_aliases"))
+    assert aliases == {valid: [bad] for bad, valid in mistyped.items()}
 
 
-def test_bad_buyer_numbers_keep_their_awards(loaded, award_rows) -> None:
+def test_region_dalarna_is_one_buyer_with_134_awards(loaded, award_rows) -> None:
+    store, reports = loaded
+    per_number = Counter(r["Organisationsnummer för köpare"] for r in award_rows if r["Namn för köpare"] == "REGION DALARNA")
+    assert per_number == {"2321000180": 85, "2331000180": 49}
+    assert _one(store, "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement)-[a:AWARDED_TO]->() "
+                "WHERE o.org_id = 'SE-ON:2321000180' RETURN count(a)") == 134
+    assert "2331000180 REGION DALARNA -> SE-ON:2321000180" in "\n".join(reports["upphandling"].summary_lines())
+
+
+def test_bad_buyer_numbers_without_a_twin_keep_their_awards(loaded, award_rows) -> None:
     store, reports = loaded
     quality = reports["upphandling"].files[0].quality
     bad = quality["organisation number fails its check digit (kept as given)"]
@@ -92,11 +133,41 @@ def test_bad_buyer_numbers_keep_their_awards(loaded, award_rows) -> None:
     assert len(bad) == 5 and "2331000180 REGION DALARNA" in bad
     assert sorted(foreign) == ["0145076-7 ÅLANDS LANDSKAPSREGERING", "0205034-3 LUMPARLANDS KOMMUN"]
     per_number = Counter(r["Organisationsnummer för köpare"] for r in award_rows)
-    for org_id, number in (("SE-ON:2331000180", "2331000180"), ("FI-BID:0205034-3", "0205034-3")):
+    for org_id, number in (("SE-ON:2220002542", "2220002542"), ("FI-BID:0205034-3", "0205034-3")):
         rows = store.query(
             "MATCH (o:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->() WHERE o.org_id = $id "
             "RETURN o.org_number_valid AS valid, count(a) AS awards", {"id": org_id})
         assert rows == [{"valid": False, "awards": per_number[number]}]
+
+
+def test_mt4321_is_two_procurements(loaded, award_rows, shared_data: Path) -> None:
+    """Region Skåne's call-off and Adda's framework share an Upphandlings-ID, nothing else."""
+    store, _ = loaded
+    with (shared_data / VALUES).open(encoding="utf-8", newline="") as fh:
+        value_rows = list(csv.DictReader(fh))
+    skane = "2321000255"
+    skane_ids = {r["Upphandlings-ID"] for r in award_rows if r["Organisationsnummer för köpare"] == skane}
+    skane_value = sum(float(r["Kontrakterat värde, Summa"]) for r in value_rows
+                      if r["Organisationsnummer för köpare"] == skane and r["Upphandlings-ID"] in skane_ids)
+    assert skane_value == 5_808_015_788
+    assert _one(store, "MATCH (o:Organisation)-[:BUYER_OF]->(p:Procurement) WHERE o.org_id = $id RETURN sum(p.value)",
+                {"id": f"SE-ON:{skane}"}) == skane_value
+    rows = store.query(
+        "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(s:Organisation) WHERE p.upphandlings_id = 'MT4321' "
+        "RETURN b.org_number AS buyer, p.value AS value, p.notice_db AS db, s.name AS supplier")
+    expected_suppliers = {}
+    for r in award_rows:
+        if r["Upphandlings-ID"] == "MT4321":
+            expected_suppliers.setdefault(r["Organisationsnummer för köpare"], set()).add(r["Namn för leverantör"])
+    got: dict[str, set[str]] = {}
+    for r in rows:
+        got.setdefault(r["buyer"], set()).add(r["supplier"].casefold())
+    assert got == {b: {n.casefold() for n in names} for b, names in expected_suppliers.items()}
+    assert len(got[skane]) == 1 and len(got["5568194798"]) == 3
+    values = {r["buyer"]: r["value"] for r in rows}
+    assert values == {r["Organisationsnummer för köpare"]: float(r["Kontrakterat värde, Summa"]) for r in value_rows
+                      if r["Upphandlings-ID"] == "MT4321"}
+    assert values["5568194798"] == 6.0e9 and {r["db"] for r in rows} == {"Mercell Annonsdatabas"}
 
 
 def test_374_projects(loaded, shared_data: Path) -> None:
@@ -149,9 +220,10 @@ def test_personuppgift_never_a_hub(loaded, award_rows) -> None:
 
 def test_values_joined(loaded, shared_data: Path, award_rows) -> None:
     store, _ = loaded
-    ids = {r["Upphandlings-ID"] for r in award_rows}
+    pairs = {(r["Organisationsnummer för köpare"], r["Upphandlings-ID"]) for r in award_rows}
     with (shared_data / VALUES).open(encoding="utf-8", newline="") as fh:
-        total = sum(float(r["Kontrakterat värde, Summa"]) for r in csv.DictReader(fh) if r["Upphandlings-ID"] in ids)
+        total = sum(float(r["Kontrakterat värde, Summa"]) for r in csv.DictReader(fh)
+                    if (r["Organisationsnummer för köpare"], r["Upphandlings-ID"]) in pairs)
     assert _one(store, "MATCH (p:Procurement) RETURN sum(p.value)") == pytest.approx(total)
 
 
@@ -183,3 +255,25 @@ def test_reload_and_reverse_order_change_no_count(loaded, shared_data: Path, tmp
             "Region Gävleborg"
     finally:
         conn.close()
+
+
+def test_supplier_size_stays_on_each_award(loaded, award_rows) -> None:
+    """The size reported on each row is the award's; an award whose rows report none has none (no imputation)."""
+    store, reports = loaded
+    sizes = {"Mikroföretag": "micro", "Små företag": "small", "Medelstora företag": "medium", "Stora företag": "large"}
+    per_award: dict[tuple[str, ...], set[str]] = {}
+    redacted: Counter[str | None] = Counter()
+    for r in award_rows:
+        size = sizes.get(r["Företagsstorlek för leverantör"])
+        if r["Namn för leverantör"] == "Personuppgift":
+            redacted[size] += 1
+            continue
+        key = (r["Organisationsnummer för köpare"], r["Upphandlings-ID"], r["Anbudsområdes-ID"], r["Namn för leverantör"])
+        per_award.setdefault(key, set()).update({size} - {None})
+    expected: Counter[str | None] = Counter(next(iter(s)) if s else None for s in per_award.values())
+    expected.update(redacted)
+    got = Counter(dict(store.rows("MATCH ()-[a:AWARDED_TO]->() RETURN a.supplier_size, count(*)")))
+    assert got == expected
+    unreported_rows = sum(1 for r in award_rows if r["Företagsstorlek för leverantör"] not in sizes)
+    assert reports["upphandling"].files[0].notes[
+        "award rows without a reported supplier size (supplier_size left empty, never imputed)"] == unreported_rows == 739

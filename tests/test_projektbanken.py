@@ -103,3 +103,38 @@ def test_load_twice_changes_nothing(embedded_store) -> None:
     assert counts.nodes["Project"] == 4 and counts.rels["LOCATED_IN"] == 5
     load_files(embedded_store, "projektbanken", [FIXTURE])
     assert embedded_store.counts() == counts
+
+
+def test_a_case_number_twice_is_read_once_or_flagged_never_overwritten(tmp_path: Path, embedded_store) -> None:
+    cases = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    changed = {**cases[0], "beviljat_belopp_sek": 1, "stödmottagare": "Någon annan AB"}
+    path = tmp_path / "dupes.json"
+    path.write_text(json.dumps([*cases, dict(cases[1]), changed, {**cases[2], "beviljat_belopp_sek": -5}]),
+                    encoding="utf-8")
+    report = load_files(embedded_store, "projektbanken", [path])
+    f = report.files[0]
+    pid = cases[0]["ärende-id"]
+    n = len(cases)
+    assert f.notes["case numbers repeated with identical content (read once)"] == 1
+    assert f.quality[projektbanken.DUPLICATE] == [
+        f"dupes.json record {n + 2}: beviljat_belopp_sek of {pid} is 1, record 1 has {cases[0]['beviljat_belopp_sek']!r}",
+        f"dupes.json record {n + 2}: stödmottagare of {pid} is 'Någon annan AB', record 1 has {cases[0]['stödmottagare']!r}",
+        f"dupes.json record {n + 3}: beviljat_belopp_sek of {cases[2]['ärende-id']} is -5, "
+        f"record 3 has {cases[2]['beviljat_belopp_sek']!r}",
+    ]
+    assert [(r.row, r.field) for r in f.rejects] == [(n + 2, "beviljat_belopp_sek"), (n + 3, "beviljat_belopp_sek")]
+    # the first record stands: its budget and its one beneficiary
+    rows = embedded_store.query("MATCH (o:Organisation)-[:BENEFICIARY_OF]->(p:Project) WHERE p.project_id = $id "
+                                "RETURN p.eu_budget AS budget, count(o) AS n", {"id": pid})
+    assert rows == [{"budget": float(cases[0]["beviljat_belopp_sek"]), "n": 1}]
+
+
+def test_negative_grants_load_with_a_flag(tmp_path: Path) -> None:
+    cases = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    cases[1]["beviljat_belopp_sek"] = -1000
+    path = tmp_path / "negative.json"
+    path.write_text(json.dumps(cases), encoding="utf-8")
+    records, report = _records(path)
+    projects = {r.key: r.props for r in records if isinstance(r, Node) and r.label == "Project"}
+    assert projects[cases[1]["ärende-id"]]["eu_budget"] == -1000.0
+    assert report.quality[projektbanken.NEGATIVE] == [f"negative.json record 2: {cases[1]['ärende-id']} -1000"]

@@ -70,11 +70,15 @@ def test_merge_keeps_known_values_accumulates_sources_and_unions_aliases(neo4j_s
     p = row["p"]
     assert p["name"] == "Region Gävleborg"  # None never overwrites a known value
     assert (p["country"], p["sector"]) == ("SE", "public")
-    assert p["source"] == "a;b"  # accumulated once each, in order of arrival
-    assert p["aliases"] == ["RG", "Gävleborg"]
+    assert p["source"] == "a;b"  # accumulated once each, sorted (as the embedded store keeps it)
+    assert p["aliases"] == ["Gävleborg", "RG"]
+    # sorted whatever the order of arrival
+    neo4j_store.load([Node("Organisation", {"org_id": ORG_A, "source": "0", "aliases": ["Ab", "RG"]})])
+    [row] = neo4j_store.query("MATCH (o:Organisation {org_id: $id}) RETURN properties(o) AS p", {"id": ORG_A})
+    assert (row["p"]["source"], row["p"]["aliases"]) == ("0;a;b", ["Ab", "Gävleborg", "RG"])
     # a source string that is already ';'-joined adds only its new parts
     neo4j_store.load([Node("Organisation", {"org_id": ORG_A, "source": "b;c"})])
-    assert neo4j_store.query("MATCH (o:Organisation) RETURN o.source AS s") == [{"s": "a;b;c"}]
+    assert neo4j_store.query("MATCH (o:Organisation) RETURN o.source AS s") == [{"s": "0;a;b;c"}]
 
 
 @pytest.mark.neo4j

@@ -92,7 +92,7 @@ def test_merge_rules_agree(embedded_store: EmbeddedStore, neo4j_store: Neo4jStor
     for cypher in (orgs, awards, proc):
         assert neo4j_store.query(cypher) == embedded_store.query(cypher), cypher
     assert neo4j_store.query(orgs)[0] == {
-        "id": "SE-ON:1", "name": "Alfa AB", "aliases": ["Alfa", "A."], "country": "SE", "size": None,
+        "id": "SE-ON:1", "name": "Alfa AB", "aliases": ["A.", "Alfa"], "country": "SE", "size": None,
         "public": None, "source": "s1;s2",
     }
     assert neo4j_store.counts() == embedded_store.counts()

@@ -1,13 +1,20 @@
-"""Folding organisations known only by a name into numbered ones, after every load and harvest."""
+"""Settling organisations after every load and harvest: folds into numbered ones, sizes from awards.
+
+Three steps, each a function of what the store holds (so the result does not depend on which file
+came first): buyers under a number failing its check digit are folded into the valid-numbered
+buyer of the same normalised name (``fold_mistyped_buyers``); organisations known only by a name
+are folded into numbered ones (``fold_name_keyed``); every organisation with awards gets ``size``
+= the most frequent ``supplier_size`` reported on its awards (``derive_sizes``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.identity import OrgResolver, PartnerResolver, official_props
+from graph.identity import OrgResolver, PartnerResolver, normalize_name, official_props
 from graph.model import NODE_TYPES, REL_TYPES
 from graph.records import Node, Record, Rel
 
@@ -113,10 +120,11 @@ def fold_name_keyed(store: Any, prefixes: Sequence[str] = NAME_KEY_PREFIXES,
                 continue
             folds[org_id] = Fold(target, how or "name")
             names[org_id] = [n for n in dict.fromkeys((name, *(aliases or ()))) if n]
-            if strict:
-                extra[org_id] = {"source": source, "eukg_item": item}
+            # the folded node's sources go with it (the numbered node then says the same whichever
+            # file came first)
+            extra[org_id] = {"source": source, **({"eukg_item": item} if strict else {})}
             if org_id.startswith("PIC:"):
-                extra[org_id] = {"pic": org_id.removeprefix("PIC:")}
+                extra[org_id]["pic"] = org_id.removeprefix("PIC:")
     ids = sorted(folds)
     for start in range(0, len(ids), MERGE_CHUNK):
         _move(store, ids[start:start + MERGE_CHUNK], folds, names, extra, batch_size)
@@ -124,12 +132,96 @@ def fold_name_keyed(store: Any, prefixes: Sequence[str] = NAME_KEY_PREFIXES,
 
 
 def merge_name_keyed(store: Any, batch_size: int | None = None,
-                     prefixes: Sequence[str] = NAME_KEY_PREFIXES) -> dict[str, int]:
-    """Fold name-keyed organisations into numbered ones (see ``fold_name_keyed``); merges counted by how they matched.
+                     prefixes: Sequence[str] = NAME_KEY_PREFIXES,
+                     flag: Callable[[str, str], None] | None = None) -> dict[str, int]:
+    """Settle organisations after a load; merges counted by how they matched.
 
-    Every load runs it afterwards, so the result does not depend on which source came first.
+    Folds mistyped buyer numbers (``fold_mistyped_buyers``, counted as ``check digit``), then
+    name-keyed organisations (``fold_name_keyed``), then derives sizes from awards
+    (``derive_sizes``). ``flag(finding, item)`` receives every mistyped-number merge and every
+    such number left alone. Every load runs it afterwards, so the result does not depend on which
+    source came first.
     """
-    return dict(Counter(f.how for f in fold_name_keyed(store, prefixes, batch_size).values()))
+    counts: Counter[str] = Counter()
+    for finding, item in fold_mistyped_buyers(store, batch_size):
+        if finding == MISTYPED_MERGED:
+            counts["check digit"] += 1
+        if flag is not None:
+            flag(finding, item)
+    counts.update(f.how for f in fold_name_keyed(store, prefixes, batch_size).values())
+    derive_sizes(store, batch_size)
+    return dict(counts)
+
+
+MISTYPED_MERGED = ("buyers merged: organisation number fails its check digit, buyer name equals a valid-numbered "
+                   "buyer's (number kept in org_number_aliases)")
+MISTYPED_KEPT = "buyers kept apart: organisation number fails its check digit, no single valid-numbered buyer of that name"
+
+
+def fold_mistyped_buyers(store: Any, batch_size: int | None = None) -> list[tuple[str, str]]:
+    """Fold buyers whose Swedish number fails its check digit into the one valid-numbered buyer of the
+    same normalised name (their name or an alias); the number is kept in ``org_number_aliases``.
+
+    Returns ``(finding, item)`` for every such buyer: merged (``MISTYPED_MERGED``, item
+    ``"<number> <name> -> <org_id>"``) or kept (``MISTYPED_KEPT``).
+    """
+    valid: dict[str, set[str]] = {}
+    invalid: list[tuple[str, str, str | None, list[str], str | None]] = []
+    for org_id, number, ok, name, aliases, source in store.rows(
+        "MATCH (o:Organisation)-[:BUYER_OF]->(:Procurement) WHERE o.org_id STARTS WITH 'SE-ON:' "
+        "RETURN DISTINCT o.org_id, o.org_number, o.org_number_valid, o.name, o.aliases, o.source ORDER BY o.org_id"
+    ):
+        names = [n for n in (name, *(aliases or ())) if n]
+        if ok:
+            for n in names:
+                valid.setdefault(normalize_name(n), set()).add(org_id)
+        elif ok is False:
+            invalid.append((org_id, number, name, names, source))
+    out: list[tuple[str, str]] = []
+    folds: dict[str, Fold] = {}
+    names_of: dict[str, list[str]] = {}
+    extra: dict[str, dict[str, Any]] = {}
+    for org_id, number, name, names, source in invalid:
+        targets = set().union(*(valid.get(normalize_name(n), set()) for n in names)) if names else set()
+        if len(targets) != 1:
+            out.append((MISTYPED_KEPT, f"{number} {name}" + (f" (candidates {', '.join(sorted(targets))})" if targets else "")))
+            continue
+        target = targets.pop()
+        folds[org_id] = Fold(target, "check digit")
+        names_of[org_id] = names
+        extra[org_id] = {"source": source, "org_number_aliases": [number]}
+        out.append((MISTYPED_MERGED, f"{number} {name} -> {target}"))
+    if folds:
+        _move(store, sorted(folds), folds, names_of, extra, batch_size)
+    return out
+
+
+def derive_sizes(store: Any, batch_size: int | None = None) -> int:
+    """Give every organisation with a reported ``supplier_size`` on its awards ``size`` = the most
+    frequent one (ties: the larger class) and ``size_basis`` = ``SIZE_BASIS``; returns how many changed."""
+    counts: dict[str, Counter[str]] = {}
+    for org_id, size in store.rows(
+        "MATCH (:Procurement)-[a:AWARDED_TO]->(o:Organisation) WHERE a.supplier_size IS NOT NULL "
+        "RETURN o.org_id, a.supplier_size"
+    ):
+        counts.setdefault(org_id, Counter())[size] += 1
+    if not counts:
+        return 0
+    current = {org_id: (size, basis) for org_id, size, basis in store.rows(
+        "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.size, o.size_basis", {"ids": sorted(counts)})}
+    records: list[Record] = []
+    for org_id in sorted(counts):
+        c = counts[org_id]
+        size = max(c, key=lambda v: (c[v], SIZE_ORDER.index(v) if v in SIZE_ORDER else -1))
+        if current.get(org_id) != (size, SIZE_BASIS):
+            records.append(Node("Organisation", {"org_id": org_id, "size": size, "size_basis": SIZE_BASIS}))
+    if records:
+        store.load(records, **({} if batch_size is None else {"batch_size": batch_size}))
+    return len(records)
+
+
+SIZE_ORDER = ("micro", "small", "medium", "large")
+SIZE_BASIS = "most frequent reported on awards"
 
 
 MERGE_CHUNK = 10_000
@@ -156,7 +248,9 @@ def _move(store: Any, ids: list[str], folds: Mapping[str, Fold], names: Mapping[
         props: dict[str, Any] = {"org_id": target, **official_props(target), "aliases": names[old]}
         if old in extra:
             props["source"] = extra[old].get("source")
-            props["eukg_item"] = items.get(target)
+            props["org_number_aliases"] = extra[old].get("org_number_aliases")
+            if "eukg_item" in extra[old]:
+                props["eukg_item"] = items.get(target)
             props["pic"] = extra[old].get("pic")
         records.append(Node("Organisation", props))
     for type_, a, b, side, rel_props_names in _org_rel_queries():

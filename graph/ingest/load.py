@@ -234,7 +234,7 @@ def load_files(
             value_report.notes["procurements with a value but no award rows (value not loaded)"] = unmatched
         stats.add(store.load(_source_records("upphandling-value", Path(value_file or ""), value_report)))
         reports.append(value_report)
-    merged = merge_name_keyed(store, **kwargs)
+    merged = merge_name_keyed(store, flag=reports[-1].flag if reports else None, **kwargs)
     report_out = LoadReport(kind, reports, stats, resolver.counts, merged, seconds=time.perf_counter() - start)
     if rejects_path is not None and report_out.rejected:
         report_out.rejects_path = Path(rejects_path)

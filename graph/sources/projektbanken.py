@@ -3,7 +3,10 @@
 Field meanings (one record per case):
 
 - ``ärende-id``: the case number, 8 digits. It is the ``project_id`` as is ("20200535"), the same
-  format as the seed record's identifier 20203353, so the two meet without translation.
+  format as the seed record's identifier 20203353, so the two meet without translation. A case
+  number met again with the same content is read once; with different content the later record
+  is rejected (never merged into the first) and every differing field is listed in the
+  data-quality findings with file and record number.
 - ``beviljat_belopp_sek``: the ERDF support granted (beviljat = granted), in SEK: ``eu_budget``
   with ``currency`` SEK. The export has no total budget, so ``total_budget`` stays unknown.
 - ``beviljat_belopp_eur``: always 0 in the export: missing, not zero, so ``eu_budget_eur`` stays
@@ -57,6 +60,8 @@ THEMATIC_OBJECTIVES = (
     ("tekniskt stöd", "TA"),
 )
 _CASE_RE = re.compile(r"^\d{8}$")
+DUPLICATE = "case numbers met twice with different content (file, record, field; the later record not loaded)"
+NEGATIVE = "negative granted amounts (loaded as given)"
 
 
 def thematic_objective(text: str) -> str | None:
@@ -93,6 +98,26 @@ def read_cases(path: Path, encoding: str) -> list[dict[str, Any]]:
     return data
 
 
+def _repeated(path: Path, number: int, case: dict[str, Any], first: dict[str, tuple[int, dict[str, Any]]],
+              report: FileReport) -> bool:
+    """True when ``case`` repeats a case number already read: identical (counted) or not (rejected, listed)."""
+    project_id = str(case.get("ärende-id")).strip()
+    if project_id not in first:
+        first[project_id] = (number, case)
+        return False
+    earlier, old = first[project_id]
+    fields = [k for k in sorted({*old, *case} - {"_source", "uppdateringsdatum"}) if old.get(k) != case.get(k)]
+    if not fields:
+        report.notes["case numbers repeated with identical content (read once)"] += 1
+        return True
+    for k in fields:
+        report.flag(DUPLICATE, f"{path.name} record {number}: {k} of {project_id} is {case.get(k)!r}, "
+                               f"record {earlier} has {old.get(k)!r}")
+    report.reject(number, fields[0], case.get(fields[0]),
+                  f"case number {project_id} already read in record {earlier} with a different {', '.join(fields)}")
+    return True
+
+
 def iter_records(
     path: Path,
     *,
@@ -110,8 +135,11 @@ def iter_records(
     yield Node("Fund", {"code": FUND[0], "name": FUND[1], "source": SOURCE})
     emitted: set[tuple[str, str]] = set()
     beneficiaries: dict[str, str] = {}
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
     for number, case in enumerate(cases, start=1):
         report.rows += 1
+        if _repeated(path, number, case, first, report):
+            continue
         try:
             if (wrong := scalar_problem(case, f"$[{number - 1}]")) is not None:
                 raise wrong
@@ -128,6 +156,8 @@ def iter_records(
         except RowError as exc:
             report.reject(number, exc.field, exc.value, exc.reason)
             continue
+        if granted is not None and granted < 0:
+            report.flag(NEGATIVE, f"{path.name} record {number}: {project_id} {case['beviljat_belopp_sek']}")
         eur = case.get("beviljat_belopp_eur")
         if eur in (0, "0", None, ""):
             report.notes["beviljat_belopp_eur 0 read as unknown"] += 1
@@ -163,8 +193,8 @@ def iter_records(
                 report.flag("beneficiaries merged by the renames table", f"{name} -> {org_id}")
             elif how == "name":
                 report.notes["beneficiaries matched by name to a numbered organisation"] += 1
-        if ("Organisation", org_id) not in emitted:
-            emitted.add(("Organisation", org_id))
+        if ("Organisation", f"{org_id}\t{name}") not in emitted:  # each name met becomes an alias
+            emitted.add(("Organisation", f"{org_id}\t{name}"))
             props: dict[str, Any] = {"org_id": org_id, "aliases": [name], "source": SOURCE}
             if org_id.startswith("NAME:"):
                 props["name"] = name

@@ -237,6 +237,7 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
                 "Procurement",
                 {
                     "procurement_id": pid,
+                    "upphandlings_id": pid,
                     "title": f"{CPV_GROUPS[cpv[j]][1]} {k}",
                     "published": f"2021-{month[j]:02d}-{day[j]:02d}",
                     "procedure": PROCEDURES[proc[j]],
@@ -266,7 +267,8 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
                         "AWARDED_TO",
                         ("Procurement", pid),
                         ("Organisation", _org_id(s, p)),
-                        {"lot_id": str(lot), "contracted_bids": b, "source": SOURCE},
+                        {"lot_id": str(lot), "contracted_bids": b, "supplier_size": SIZES[int(size[s])],
+                         "source": SOURCE},
                     )
 
     # EU projects: beneficiaries mostly companies and public bodies, 1-6 per project.

@@ -1,12 +1,22 @@
 """Upphandlingsmyndigheten's procurement statistics exports (CSV, or XLSX with the same columns).
 
-One row per contracted tender (lot x supplier). The buyer carries a 10-digit organisation number;
+One row per contracted tender (lot x supplier). A procurement is (buyer, ``Upphandlings-ID``): the
+ID is not unique across buyers, so ``procurement_id`` is ``<buyer org_id>|<Upphandlings-ID>``
+(``graph.identity.procurement_key``) and ``upphandlings_id`` keeps the export's ID. The buyer carries a 10-digit organisation number;
 suppliers carry none, so a supplier is identified by its normalised name (``NAME:upphandling:...``)
 unless that name belongs to a numbered organisation already known (a public body that also
 sells). ``Personuppgift`` marks a redacted natural person: each such award gets its own anonymous
 supplier node, keyed by procurement, lot and its position among the redacted suppliers of that lot,
 so hundreds of unrelated people never become one hub. Empty cells are unknown (``None``), flags are
 ``True``/``False``/empty. Amounts are SEK.
+
+Reported facts stay where they were reported: the supplier size of each row is the award's
+``supplier_size`` (never imputed from other rows); the organisation's ``size`` is derived after the
+load from its awards (``graph.ingest.folding.derive_sizes``). The result does not depend on the
+order of the rows: a property several rows give (a buyer's name, sector and legal form, a
+procurement's title and dates, a name-keyed supplier's spelling) is the most frequent value among
+them, ties going to the smallest, and is written when the file has been read; rows of one
+procurement that disagree are listed (file, row, field) in the data-quality findings.
 
 The export has no buyer address: a buyer whose name says where it is (a municipality, a region, a
 county administrative board, a municipal company named after its one municipality; see
@@ -20,8 +30,9 @@ county administrative board, a municipal company named after its one municipalit
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 from graph import themes
 from graph.counties import NUTS_VERSION, county_name
@@ -35,10 +46,11 @@ from graph.identity import (
     name_key,
     official_props,
     parse_org_number,
+    procurement_key,
 )
 from graph.io.cells import parse_amount, parse_count, parse_date, parse_flag
 from graph.io.reports import FileReport
-from graph.io.rows import iter_table
+from graph.io.rows import csv_rows, iter_table
 from graph.placement import Placer
 from graph.records import Node, Record, Rel
 
@@ -66,16 +78,17 @@ SUPPLIER_SECTOR = "Sektor för leverantör"
 SUPPLIER_SIZE = "Företagsstorlek för leverantör"
 SUPPLIER_FORM = "Juridisk form för leverantör"
 BIDS = "Antal kontrakterade anbud*, Summa"
+NOTICE_DB = "Annonsdatabas"
 VALUE = "Kontrakterat värde, Summa"
 
 PROCUREMENT_COLUMNS = (
     BUYER_NAME, BUYER_NUMBER, BUYER_SECTOR, BUYER_FORM, CPV_MAIN, CPV_DIVISION, PROCEDURE, CONTRACT_TYPE,
-    COORDINATED, ENV, SOCIAL, INNOVATION, PROCUREMENT_ID, TITLE, PUBLISHED,
+    COORDINATED, ENV, SOCIAL, INNOVATION, NOTICE_DB, PROCUREMENT_ID, TITLE, PUBLISHED,
 )
 AWARD_COLUMNS = (
     *PROCUREMENT_COLUMNS, LOT_ID, SUPPLIER_NAME, SUPPLIER_SECTOR, SUPPLIER_SIZE, SUPPLIER_FORM, BIDS,
 )
-VALUE_COLUMNS = (PROCUREMENT_ID, VALUE)
+VALUE_COLUMNS = (BUYER_NUMBER, PROCUREMENT_ID, VALUE)
 # Columns of the export that stakenet reads past on purpose.
 KNOWN_COLUMNS = (
     "År", "Delsektor för köpare", "SNI-Avdelning för köpare", "Upphandlingsslag", "CPV-Grupp", "CPV-Undergrupp",
@@ -87,6 +100,18 @@ KNOWN_COLUMNS = (
 )
 
 SIZES = {"Mikroföretag": "micro", "Små företag": "small", "Medelstora företag": "medium", "Stora företag": "large"}
+SIZE_ORDER = ("micro", "small", "medium", "large")
+INT64_MAX = (1 << 63) - 1
+FLAG_COLUMNS = (("env_sustainable", ENV), ("social_sustainable", SOCIAL), ("innovation", INNOVATION),
+                ("coordinated", COORDINATED))
+# Procurement properties read from every row of it: (property, column).
+PROCUREMENT_FIELDS = (("title", TITLE), ("published", PUBLISHED), ("procedure", PROCEDURE),
+                      ("contract_type", CONTRACT_TYPE), ("cpv_main", CPV_MAIN), ("cpv_division", CPV_DIVISION),
+                      ("notice_db", NOTICE_DB), *FLAG_COLUMNS)
+NO_SIZE = "award rows without a reported supplier size (supplier_size left empty, never imputed)"
+SHARED_IDS = "Upphandlings-IDs used by several buyers (one procurement per buyer, kept apart)"
+DISAGREE = "rows of one procurement that disagree (file, row, field; the most frequent value is kept)"
+NEGATIVE = "negative contracted values (loaded as given)"
 PUBLIC_BUYER_SECTORS = frozenset({"Kommun", "Region", "Stat"})
 SUPPLIER_PUBLIC = {"Offentlig": True, "Privat": False}
 
@@ -97,26 +122,88 @@ def _strip_code(text: str) -> str:
     return rest.strip() if head.isdigit() else text
 
 
+def most_frequent(counts: Counter[Any], order: tuple[Any, ...] = ()) -> Any:
+    """The most frequent key of ``counts`` (None when empty); ties go to the latest in ``order`` when
+    given (the larger size class), else to the smallest value as text, so no row order shows.
+
+    >>> most_frequent(Counter({"b": 2, "a": 2, "c": 1})), most_frequent(Counter({"small": 1, "large": 1}), SIZE_ORDER)
+    ('a', 'large')
+    """
+    if not counts:
+        return None
+    if order:
+        return max(counts, key=lambda v: (counts[v], order.index(v) if v in order else -1))
+    return min(counts, key=lambda v: (-counts[v], "" if v is None else str(v)))
+
+
+def checked_rows(path: Path, encoding: str, required: tuple[str, ...], known: tuple[str, ...],
+                 report: FileReport) -> Iterator[tuple[int, dict[str, str]]]:
+    """``iter_table`` rows, with a CSV row whose number of fields differs from the header's rejected as
+    such ("row has 12 fields, expected 43"), not as whatever its first empty cell would say.
+
+    The raw rows are read in step with ``iter_table`` (which pads short rows); XLSX rows are not
+    checked (a sheet drops trailing empty cells).
+    """
+    raw = None if path.suffix.lower() in (".xlsx", ".xlsm") else csv_rows(path, encoding)
+    expected = -1
+    try:
+        for number, row in iter_table(path, encoding, required, known, report, PROCUREMENT_ID):
+            if raw is not None:
+                if expected < 0:
+                    expected = len(next(raw)[1])
+                width = expected
+                for n, cells in raw:
+                    if n == number:
+                        width = len(cells)
+                        break
+                if width != expected:
+                    report.reject(number, "(row)", "", f"row has {width} fields, expected {expected} "
+                                                       "(a line cut short or a stray delimiter?)")
+                    continue
+            yield number, row
+    finally:
+        if raw is not None:
+            raw.close()
+
+
 def read_values(path: Path, encoding: str, report: FileReport) -> dict[str, float]:
-    """Contracted value (SEK) per Upphandlings-ID; several rows of one ID (one per buyer) are summed."""
+    """Contracted value (SEK) per procurement key (``<buyer org_id>|<Upphandlings-ID>``).
+
+    The value file carries the buyer, so it joins on (buyer, ID) like the awards: MT4321 of Region
+    Skåne and of Adda are two values. Several rows of one buyer and ID are summed; negative values
+    are loaded as given and listed in the data-quality findings.
+    """
     values: dict[str, float] = {}
     rows_per_id: Counter[str] = Counter()
-    for number, row in iter_table(path, encoding, VALUE_COLUMNS, (*KNOWN_COLUMNS, VALUE), report, PROCUREMENT_ID):
-        pid = row[PROCUREMENT_ID]
+    buyers_per_id: dict[str, set[str]] = {}
+    numbers: dict[str, str] = {}
+    for number, row in checked_rows(path, encoding, VALUE_COLUMNS, (*KNOWN_COLUMNS, VALUE), report):
+        pid, buyer = row[PROCUREMENT_ID], row[BUYER_NUMBER]
         if not pid:
             report.reject(number, PROCUREMENT_ID, "", "empty Upphandlings-ID")
+            continue
+        if not buyer:
+            report.reject(number, BUYER_NUMBER, "", "empty buyer organisation number")
             continue
         try:
             value = parse_amount(row[VALUE], VALUE)
         except RowError as exc:
             report.reject(number, exc.field, exc.value, exc.reason)
             continue
-        rows_per_id[pid] += 1
+        buyer_id = numbers.get(buyer) or numbers.setdefault(buyer, parse_org_number(buyer).org_id)
+        key = procurement_key(buyer_id, pid)
+        rows_per_id[key] += 1
+        buyers_per_id.setdefault(pid, set()).add(buyer_id)
         if value is not None:
-            values[pid] = values.get(pid, 0.0) + value
+            if value < 0:
+                report.flag(NEGATIVE, f"{path.name} row {number}: {pid} ({buyer}) {row[VALUE]}")
+            values[key] = values.get(key, 0.0) + value
     several = sum(1 for n in rows_per_id.values() if n > 1)
     if several:
-        report.notes["procurements with several value rows (summed)"] = several
+        report.notes["procurements (buyer and ID) with several value rows (summed)"] = several
+    shared = sum(1 for b in buyers_per_id.values() if len(b) > 1)
+    if shared:
+        report.notes["Upphandlings-IDs with values of several buyers (kept apart)"] = shared
     return values
 
 
@@ -132,29 +219,48 @@ def iter_records(
 ) -> Iterator[Record]:
     """Nodes and relationships of one awards export, nodes before the relationships using them.
 
-    ``values`` (from ``read_values``) adds Procurement.value; ``resolver`` matches suppliers to
-    numbered organisations; ``report`` collects rejects and data-quality findings; ``seen``
-    collects the procurement IDs met (to tell which value rows had no awards); ``placer`` places
-    buyers in their county by name (``report.placements`` counts them by rule).
+    ``values`` (from ``read_values``, keyed by procurement key) adds Procurement.value;
+    ``resolver`` matches suppliers to numbered organisations; ``report`` collects rejects and
+    data-quality findings; ``seen`` collects the procurement keys met (to tell which value rows
+    had no awards); ``placer`` places buyers in their county by name (``report.placements``
+    counts them by rule).
     """
     path = Path(path)
-    report = report if report is not None else FileReport(str(path), SOURCE)
-    resolver = resolver if resolver is not None else OrgResolver()
-    seen = seen if seen is not None else set()
-    placer = placer if placer is not None else Placer()
-    official = current_names()
-    emitted: set[tuple[str, str]] = set()  # (label, key) of nodes already yielded
-    buyer_of: set[tuple[str, str]] = set()
-    procurement_attrs: dict[str, tuple[str | None, ...]] = {}
-    supplier_ids: dict[str, str] = {}
-    numbers: dict[str, OrgNumber] = {}
-    supplier_props: dict[str, tuple[str, str, str, str | None]] = {}
-    redacted_per_lot: Counter[tuple[str, str]] = Counter()
-    awards: Counter[tuple[str, str, str]] = Counter()
-    for number, row in iter_table(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, report, PROCUREMENT_ID):
+    reader = _AwardsReader(
+        path, report if report is not None else FileReport(str(path), SOURCE),
+        resolver if resolver is not None else OrgResolver(), values, seen if seen is not None else set(),
+        placer if placer is not None else Placer())
+    for number, row in checked_rows(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, reader.report):
+        yield from reader.row(number, row)
+    yield from reader.finish()
+
+
+class _AwardsReader:
+    """The state of one awards file: what was emitted at first sight, what is settled at the end."""
+
+    def __init__(self, path: Path, report: FileReport, resolver: OrgResolver, values: dict[str, float] | None,
+                 seen: set[str], placer: Placer) -> None:
+        self.path, self.report, self.resolver, self.values, self.seen, self.placer = (
+            path, report, resolver, values, seen, placer)
+        self.official = current_names()
+        self.numbers: dict[str, OrgNumber] = {}
+        self.buyer_numbers: dict[str, OrgNumber] = {}
+        self.emitted: set[tuple[str, str]] = set()
+        # buyer org_id -> column -> Counter of the values its rows give
+        self.buyers: dict[str, dict[str, Counter[str]]] = {}
+        # procurement key -> (Upphandlings-ID, buyer org_id, first row number, first row's fields), and its rows' fields
+        self.procurements: dict[str, tuple[str, str, int, tuple[Any, ...]]] = {}
+        self.procurement_rows: dict[str, Counter[tuple[Any, ...]]] = {}
+        self.buyers_per_id: dict[str, set[str]] = {}
+        self.supplier_ids: dict[str, str] = {}
+        self.name_suppliers: dict[str, dict[str, Counter[str]]] = {}
+        self.numbered_aliases: set[tuple[str, str]] = set()
+        self.redacted: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self.awards: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def _parse(self, number: int, row: dict[str, str]) -> tuple[str | None, int | None, dict[str, bool | None]] | None:
         try:
-            pid = row[PROCUREMENT_ID]
-            if not pid:
+            if not row[PROCUREMENT_ID]:
                 raise RowError(PROCUREMENT_ID, "", "empty Upphandlings-ID")
             if not row[BUYER_NUMBER]:
                 raise RowError(BUYER_NUMBER, "", "empty buyer organisation number")
@@ -162,135 +268,201 @@ def iter_records(
                 raise RowError(SUPPLIER_NAME, "", "empty supplier name")
             published = parse_date(row[PUBLISHED], PUBLISHED)
             bids = parse_count(row[BIDS], BIDS)
-            flags = {name: parse_flag(row[col], col) for name, col in (
-                ("env_sustainable", ENV), ("social_sustainable", SOCIAL), ("innovation", INNOVATION),
-                ("coordinated", COORDINATED))}
+            if bids is not None and bids > INT64_MAX:
+                raise RowError(BIDS, row[BIDS], "a count over the 64-bit limit (is the cell shifted or mistyped?)")
+            flags = {name: parse_flag(row[col], col) for name, col in FLAG_COLUMNS}
         except RowError as exc:
-            report.reject(number, exc.field, exc.value, exc.reason)
-            continue
+            self.report.reject(number, exc.field, exc.value, exc.reason)
+            return None
+        return published, bids, flags
 
-        # Buyer: identified by its organisation number, kept (and flagged) when the number is bad.
-        on = numbers.get(row[BUYER_NUMBER]) or numbers.setdefault(row[BUYER_NUMBER], parse_org_number(row[BUYER_NUMBER]))
+    def row(self, number: int, row: dict[str, str]) -> Iterator[Record]:
+        parsed = self._parse(number, row)
+        if parsed is None:
+            return
+        published, bids, flags = parsed
+        buyer_id = yield from self._buyer(row)
+        key = procurement_key(buyer_id, row[PROCUREMENT_ID])
+        yield from self._procurement(number, row, key, buyer_id, {**flags, "published": published})
+        size = SIZES.get(row[SUPPLIER_SIZE])
+        if row[SUPPLIER_SIZE] and size is None:
+            self.report.flag("unknown supplier size class (left empty)", row[SUPPLIER_SIZE])
+        if size is None:
+            self.report.notes[NO_SIZE] += 1
+        self.report.notes["award rows"] += 1
+        lot = row[LOT_ID] or row[PROCUREMENT_ID]
+        supplier = row[SUPPLIER_NAME]
+        if is_redacted(supplier):
+            self.report.notes["redacted suppliers (Personuppgift), one anonymous node per award"] += 1
+            self.redacted.setdefault((key, lot), []).append(
+                (row[SUPPLIER_SECTOR], row[SUPPLIER_FORM], size or "", "" if bids is None else str(bids), supplier))
+            return
+        supplier_id = yield from self._supplier(row, supplier)
+        yield from self._award(key, lot, supplier_id, supplier, {
+            "lot_id": lot, "contracted_bids": bids, "supplier_size": size, "source": SOURCE})
+
+    def _buyer(self, row: dict[str, str]) -> Generator[Record, None, str]:
+        """The buyer's org_id; its node (number only) at first sight, its other properties at the end."""
+        raw = row[BUYER_NUMBER]
+        on = self.numbers.get(raw) or self.numbers.setdefault(raw, parse_org_number(raw))
         buyer_id = on.org_id
-        if ("Organisation", buyer_id) not in emitted:
-            emitted.add(("Organisation", buyer_id))
-            raw_name = row[BUYER_NAME] or None
-            sector = row[BUYER_SECTOR] or None
-            quality = None
+        seen = self.buyers.get(buyer_id)
+        if seen is None:
+            seen = self.buyers[buyer_id] = {col: Counter() for col in (BUYER_NAME, BUYER_SECTOR, BUYER_FORM)}
+            self.buyer_numbers[buyer_id] = on
             swedish_valid = on.valid and on.kind == "se"  # a foreign ID is kept, but is no Swedish number
+            quality = None
             if not swedish_valid:
                 finding = (
                     "foreign organisation number (kept as given)" if on.kind == "fi"
                     else "organisation number fails its check digit (kept as given)" if on.kind == "se"
                     else "unrecognised organisation number (kept as given)"
                 )
-                report.flag(finding, f"{row[BUYER_NUMBER]} {raw_name}")
+                self.report.flag(finding, f"{raw} {row[BUYER_NAME]}")
                 quality = "foreign_org_number" if on.kind == "fi" else "invalid_org_number"
-            is_public = True if (on.kind == "se" and on.number.startswith("2")) or sector in PUBLIC_BUYER_SECTORS else None
-            name = official.get(buyer_id, raw_name)
             yield Node("Organisation", {
-                "org_id": buyer_id,
-                "name": name,
-                "aliases": [raw_name] if raw_name else None,
-                "org_number": on.number,
-                "org_number_valid": swedish_valid,
-                "country": on.country,
-                "sector": sector,
-                "legal_form": row[BUYER_FORM] or None,
-                "is_public": is_public,
-                "quality": quality,
-                "source": SOURCE,
+                "org_id": buyer_id, "org_number": on.number, "org_number_valid": swedish_valid, "country": on.country,
+                "quality": quality, "source": SOURCE,
             })
-            resolver.add_known(buyer_id, raw_name, swedish_valid)
-            resolver.note(f"buyer:{buyer_id}", "org_number")
-            yield from _place(buyer_id, raw_name, name, sector, quality, placer, report, emitted)
+            self.resolver.note(f"buyer:{buyer_id}", "org_number")
+        if row[BUYER_NAME] and row[BUYER_NAME] not in seen[BUYER_NAME]:
+            self.resolver.add_known(buyer_id, row[BUYER_NAME], on.valid and on.kind == "se")
+        for col in (BUYER_NAME, BUYER_SECTOR, BUYER_FORM):
+            if row[col]:
+                seen[col][row[col]] += 1
+        return buyer_id
 
-        # Procurement and its CPV division theme.
-        attrs = (row[TITLE], published, row[PROCEDURE], row[CONTRACT_TYPE], row[CPV_MAIN])
-        if pid not in seen:
-            seen.add(pid)
-            procurement_attrs[pid] = attrs
-            cpv = row[CPV_MAIN].partition(" ")[0] or None
-            theme_id = None
+    def _procurement(self, number: int, row: dict[str, str], key: str, buyer_id: str,
+                     parsed: dict[str, Any]) -> Iterator[Record]:
+        pid = row[PROCUREMENT_ID]
+        fields = tuple(parsed[name] if name in parsed else (row[col] or None) for name, col in PROCUREMENT_FIELDS)
+        first = self.procurements.get(key)
+        if first is None:
+            self.seen.add(key)
+            self.procurements[key] = (pid, buyer_id, number, fields)
+            self.procurement_rows[key] = Counter()
+            buyers = self.buyers_per_id.setdefault(pid, set())
+            buyers.add(buyer_id)
+            if len(buyers) > 1:
+                self.report.flag(SHARED_IDS, pid)
+            value = self.values.get(key) if self.values is not None else None
+            yield Node("Procurement", {
+                "procurement_id": key, "upphandlings_id": pid, "value": value,
+                "currency": "SEK" if value is not None else None, "source": SOURCE,
+            })
+            yield Rel("BUYER_OF", ("Organisation", buyer_id), ("Procurement", key), {"source": SOURCE})
+        elif first[3] != fields:
+            for (_name, col), old, new in zip(PROCUREMENT_FIELDS, first[3], fields, strict=True):
+                if old != new:
+                    self.report.flag(DISAGREE, f"{self.path.name} row {number}: {col} of {pid} ({buyer_id}) is "
+                                               f"{new!r}, row {first[2]} has {old!r}")
+        self.procurement_rows[key][fields] += 1
+
+    def _supplier(self, row: dict[str, str], supplier: str) -> Generator[Record, None, str]:
+        """A numbered organisation or a name key; a name key's properties are settled at the end."""
+        supplier_id = self.supplier_ids.get(supplier, "")
+        if not supplier_id:
+            matched, how = self.resolver.resolve(supplier)
+            supplier_id = matched or name_key(supplier, SOURCE)
+            self.supplier_ids[supplier] = supplier_id
+            self.resolver.note(f"supplier:{supplier_id}", how or "name_only")
+        if supplier_id.startswith("NAME:"):
+            seen = self.name_suppliers.get(supplier_id)
+            if seen is None:
+                seen = self.name_suppliers[supplier_id] = {col: Counter() for col in (SUPPLIER_NAME, SUPPLIER_SECTOR,
+                                                                                        SUPPLIER_FORM)}
+                yield Node("Organisation", {"org_id": supplier_id, "source": SOURCE})
+            for col in (SUPPLIER_NAME, SUPPLIER_SECTOR, SUPPLIER_FORM):
+                if row[col]:
+                    seen[col][row[col]] += 1
+        elif (supplier_id, supplier) not in self.numbered_aliases:
+            # A numbered organisation that also supplies: add the name, keep the buyer's own sector
+            # and legal form (the supplier columns classify differently).
+            self.numbered_aliases.add((supplier_id, supplier))
+            yield Node("Organisation", {"org_id": supplier_id, **official_props(supplier_id), "aliases": [supplier],
+                                        "source": SOURCE})
+        return supplier_id
+
+    def _award(self, key: str, lot: str, supplier_id: str, supplier: str, props: dict[str, Any]) -> Iterator[Record]:
+        """One AWARDED_TO; a repeated row yields the merge of all its rows again, whatever their order."""
+        ident = (key, lot, supplier_id)
+        rows = self.awards.setdefault(ident, [])
+        rows.append(props)
+        if len(rows) == 2:
+            self.report.flag("award rows repeated for the same procurement, lot and supplier (one award kept)",
+                             f"{self.procurements[key][0]} {lot} {supplier}")
+        if len(rows) > 1:
+            sizes = {r["supplier_size"] for r in rows} - {None}
+            bids = {r["contracted_bids"] for r in rows} - {None}
+            if len(sizes) > 1 or len(bids) > 1:
+                self.report.flag("repeated award rows that disagree (the larger size class and count kept)",
+                                 f"{self.procurements[key][0]} {lot} {supplier}")
+            props = {**props, "supplier_size": max(sizes, key=SIZE_ORDER.index) if sizes else None,
+                     "contracted_bids": max(bids) if bids else None}
+        yield Rel("AWARDED_TO", ("Procurement", key), ("Organisation", supplier_id), props)
+
+    def finish(self) -> Iterator[Record]:
+        """The properties settled over all rows: buyers (and their county), procurements, name-keyed
+        suppliers, and the redacted persons' anonymous nodes with their awards."""
+        yield from self._finish_buyers()
+        yield from self._finish_procurements()
+        for supplier_id in sorted(self.name_suppliers):
+            seen = self.name_suppliers[supplier_id]
+            sector = most_frequent(seen[SUPPLIER_SECTOR])
+            if sector is None:
+                self.report.notes["suppliers without sector/size (often foreign)"] += 1
+            yield Node("Organisation", {
+                "org_id": supplier_id, "name": most_frequent(seen[SUPPLIER_NAME]), "aliases": sorted(seen[SUPPLIER_NAME]),
+                "sector": sector, "legal_form": most_frequent(seen[SUPPLIER_FORM]),
+                "is_public": SUPPLIER_PUBLIC.get(sector or ""), "source": SOURCE,
+            })
+        yield from self._finish_redacted()
+
+    def _finish_buyers(self) -> Iterator[Record]:
+        for buyer_id in sorted(self.buyers):
+            seen = self.buyers[buyer_id]
+            on = self.buyer_numbers[buyer_id]
+            raw_name = most_frequent(seen[BUYER_NAME])
+            sector = most_frequent(seen[BUYER_SECTOR])
+            name = self.official.get(buyer_id, raw_name)
+            is_public = True if (on.kind == "se" and on.number.startswith("2")) or sector in PUBLIC_BUYER_SECTORS else None
+            quality = None if on.valid and on.kind == "se" else "invalid"
+            yield Node("Organisation", {
+                "org_id": buyer_id, "name": name, "aliases": sorted(seen[BUYER_NAME]) or None, "sector": sector,
+                "legal_form": most_frequent(seen[BUYER_FORM]), "is_public": is_public, "source": SOURCE,
+            })
+            yield from _place(buyer_id, raw_name, name, sector, quality, self.placer, self.report, self.emitted)
+
+    def _finish_procurements(self) -> Iterator[Record]:
+        themes_done: set[str] = set()
+        for key in sorted(self.procurements):
+            fields = dict(zip((n for n, _ in PROCUREMENT_FIELDS), most_frequent(self.procurement_rows[key]),
+                              strict=True))
+            cpv_main, division = fields.pop("cpv_main") or "", fields.pop("cpv_division") or ""
+            cpv = cpv_main.partition(" ")[0] or None
+            yield Node("Procurement", {"procurement_id": key, **fields, "cpv": cpv, "source": SOURCE})
             if cpv and cpv[:2].isdigit():
                 theme_id = themes.theme_id("cpv_group", cpv[:2])
-                if ("Theme", theme_id) not in emitted:
-                    emitted.add(("Theme", theme_id))
-                    yield Node("Theme", {
-                        "theme_id": theme_id, "kind": "cpv_group", "code": cpv[:2],
-                        "name": _strip_code(row[CPV_DIVISION]) or None, "source": SOURCE,
-                    })
-            value = values.get(pid) if values is not None else None
-            yield Node("Procurement", {
-                "procurement_id": pid,
-                "title": row[TITLE] or None,
-                "published": published,
-                "procedure": row[PROCEDURE] or None,
-                "contract_type": row[CONTRACT_TYPE] or None,
-                "cpv": cpv,
-                "value": value,
-                "currency": "SEK" if value is not None else None,
-                **flags,
-                "source": SOURCE,
-            })
-            if theme_id:
-                yield Rel("HAS_THEME", ("Procurement", pid), ("Theme", theme_id), {"source": SOURCE})
-        elif pid in procurement_attrs and procurement_attrs[pid] != attrs:
-            report.flag("procurements whose rows disagree on title/date/procedure/type/CPV (first row kept)", pid)
-            del procurement_attrs[pid]
-        if (buyer_id, pid) not in buyer_of:
-            buyer_of.add((buyer_id, pid))
-            yield Rel("BUYER_OF", ("Organisation", buyer_id), ("Procurement", pid), {"source": SOURCE})
+                if theme_id not in themes_done:
+                    themes_done.add(theme_id)
+                    yield Node("Theme", {"theme_id": theme_id, "kind": "cpv_group", "code": cpv[:2],
+                                         "name": _strip_code(division) or None, "source": SOURCE})
+                yield Rel("HAS_THEME", ("Procurement", key), ("Theme", theme_id), {"source": SOURCE})
 
-        # Supplier: anonymous per award when redacted, else a numbered organisation or a name key.
-        supplier = row[SUPPLIER_NAME]
-        lot = row[LOT_ID] or pid
-        size = SIZES.get(row[SUPPLIER_SIZE])
-        if row[SUPPLIER_SIZE] and size is None:
-            report.flag("unknown supplier size class (left empty)", row[SUPPLIER_SIZE])
-        if is_redacted(supplier):
-            redacted_per_lot[(pid, lot)] += 1
-            supplier_id = anonymous_key(SOURCE, pid, lot, str(redacted_per_lot[(pid, lot)]))
-            report.notes["redacted suppliers (Personuppgift), one anonymous node per award"] += 1
-            resolver.note(f"supplier:{supplier_id}", "anonymous")
-            yield Node("Organisation", {
-                "org_id": supplier_id, "name": supplier, "sector": row[SUPPLIER_SECTOR] or None,
-                "legal_form": row[SUPPLIER_FORM] or None, "size": size,
-                "is_public": SUPPLIER_PUBLIC.get(row[SUPPLIER_SECTOR]), "quality": "redacted_person",
-                "source": SOURCE,
-            })
-        else:
-            supplier_id = supplier_ids.get(supplier, "")
-            if not supplier_id:
-                matched, how = resolver.resolve(supplier)
-                supplier_id = matched or name_key(supplier, SOURCE)
-                supplier_ids[supplier] = supplier_id
-                resolver.note(f"supplier:{supplier_id}", how or "name_only")
-                if not row[SUPPLIER_SECTOR]:
-                    report.notes["suppliers without sector/size (often foreign)"] += 1
-            # Yield the supplier again only when a row says more about it (the same supplier
-            # may be unclassified on one row and classified on the next).
-            signature = (supplier, row[SUPPLIER_SECTOR], row[SUPPLIER_FORM], size)
-            if supplier_props.get(supplier_id) != signature:
-                supplier_props[supplier_id] = signature
-                if supplier_id.startswith("NAME:"):
-                    yield Node("Organisation", {
-                        "org_id": supplier_id, "name": supplier, "aliases": [supplier],
-                        "sector": row[SUPPLIER_SECTOR] or None, "legal_form": row[SUPPLIER_FORM] or None,
-                        "size": size, "is_public": SUPPLIER_PUBLIC.get(row[SUPPLIER_SECTOR]), "source": SOURCE,
-                    })
-                else:
-                    # A numbered organisation that also supplies: add the name and size, keep
-                    # the buyer's own sector and legal form (the supplier columns classify differently).
-                    yield Node("Organisation", {"org_id": supplier_id, **official_props(supplier_id),
-                                                "aliases": [supplier], "size": size, "source": SOURCE})
-        awards[(pid, lot, supplier_id)] += 1
-        if awards[(pid, lot, supplier_id)] == 2:
-            report.flag("award rows repeated for the same procurement, lot and supplier (one award kept)",
-                        f"{pid} {lot} {supplier}")
-        report.notes["award rows"] += 1
-        yield Rel("AWARDED_TO", ("Procurement", pid), ("Organisation", supplier_id),
-                  {"lot_id": lot, "contracted_bids": bids, "source": SOURCE})
+    def _finish_redacted(self) -> Iterator[Record]:
+        """Each redacted award its own anonymous supplier, numbered within its lot in an order of
+        the rows' content (identical rows are interchangeable), so no row order shows."""
+        for (key, lot), entries in sorted(self.redacted.items()):
+            for n, (sector, form, size, bids, name) in enumerate(sorted(entries), start=1):
+                supplier_id = anonymous_key(SOURCE, key, lot, str(n))
+                self.resolver.note(f"supplier:{supplier_id}", "anonymous")
+                yield Node("Organisation", {
+                    "org_id": supplier_id, "name": name, "sector": sector or None, "legal_form": form or None,
+                    "is_public": SUPPLIER_PUBLIC.get(sector), "quality": "redacted_person", "source": SOURCE,
+                })
+                yield Rel("AWARDED_TO", ("Procurement", key), ("Organisation", supplier_id), {
+                    "lot_id": lot, "contracted_bids": int(bids) if bids else None, "supplier_size": size or None,
+                    "source": SOURCE})
 
 
 PLACE_MISSES = "buyer names shaped like a municipality, region or county board but not in the tables (not placed)"

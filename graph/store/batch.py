@@ -3,7 +3,7 @@
 A batch is folded in Python before either store writes it: records with the same identity (a
 node's key; a relationship's endpoints and key properties) become one row, merged by the rules of
 :func:`merge_into` (known values are never overwritten with unknown ones, ``source`` accumulates
-``;``-joined, ``aliases`` are unioned). The stores differ only in how they write the folded rows.
+``;``-joined in sorted order, ``aliases`` are unioned and sorted). The stores differ only in how they write the folded rows.
 """
 
 from __future__ import annotations
@@ -28,23 +28,46 @@ READ_ONLY_REFUSED = (
 )
 
 
+# List properties that are sets: unioned on merge and stored sorted, so that no load order shows.
+SET_PROPS = frozenset({"aliases", "org_number_aliases"})
+
+
+def canonical(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` without unknowns, with ``source`` and the set-valued lists in canonical sorted order.
+
+    >>> canonical({"source": "y;x;y", "aliases": ["b", "a", "b"], "name": None})
+    {'source': 'x;y', 'aliases': ['a', 'b']}
+    """
+    out: dict[str, Any] = {}
+    for k, v in props.items():
+        if v is None:
+            continue
+        if k == "source" and isinstance(v, str):
+            v = ";".join(sorted({s for s in v.split(";") if s}))
+        elif k in SET_PROPS and isinstance(v, list):
+            v = sorted(set(v))
+        out[k] = v
+    return out
+
+
 def merge_into(old: dict[str, Any], new: Mapping[str, Any]) -> None:
-    """Fold ``new`` into ``old`` the way the stores do: known values win, sources accumulate.
+    """Fold ``new`` into ``old`` the way the stores do: known values win, sources and set lists unite.
+
+    ``source`` is kept ``;``-joined in sorted order and ``aliases`` / ``org_number_aliases`` sorted,
+    so that the stored value does not depend on the order of loads. Any other known value replaces
+    the old one: a source that may meet one property with different values makes it deterministic
+    itself (see graph/sources/upphandling.py).
 
     >>> row = {"name": "A", "source": "x", "aliases": ["a"]}
     >>> merge_into(row, {"name": None, "source": "y;x", "aliases": ["b", "a"]})
     >>> row
     {'name': 'A', 'source': 'x;y', 'aliases': ['a', 'b']}
     """
-    for k, v in new.items():
-        if v is None:
-            continue
+    for k, v in canonical(new).items():
         if k == "source" and old.get("source"):
-            # a source already listed leaves the list as it is (replacing it lost the others)
-            parts = old["source"].split(";")
-            old["source"] = ";".join([*parts, *(s for s in dict.fromkeys(v.split(";")) if s not in parts)])
-        elif k == "aliases" and old.get("aliases"):
-            old["aliases"] = list(dict.fromkeys([*old["aliases"], *v]))
+            old["source"] = ";".join(sorted({*old["source"].split(";"), *v.split(";")} - {""}))
+        elif k in SET_PROPS and old.get(k):
+            old[k] = sorted({*old[k], *v})
         else:
             old[k] = v
 
@@ -113,7 +136,7 @@ def fold_batch(
             if key in by_key:
                 merge_into(by_key[key], record.props)
             else:
-                by_key[key] = {k: v for k, v in record.props.items() if v is not None}
+                by_key[key] = canonical(record.props)
                 if keep_origins:
                     folded.origins[(record.label, key)] = record
         else:
@@ -127,7 +150,7 @@ def fold_batch(
             if ident in by_ident:
                 merge_into(by_ident[ident], record.props)
             else:
-                by_ident[ident] = {k: v for k, v in record.props.items() if v is not None}
+                by_ident[ident] = canonical(record.props)
                 if keep_origins:
                     folded.origins[(group, ident)] = record
             by_ident[ident].update(zip(rt.key, key_values))

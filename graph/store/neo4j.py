@@ -9,7 +9,7 @@ folded in Python as the embedded store folds it (graph/store/batch.py), then wri
 transaction through ``session.execute_write`` (so the driver retries transient failures): one
 ``UNWIND $rows ... MERGE`` statement per node label, then one per relationship type and label pair.
 Known values are never overwritten with unknown ones (``None`` properties are dropped before
-``SET n += ...``), ``source`` accumulates ``;``-joined and ``aliases`` are unioned. A batch that
+``SET n += ...``), ``source`` accumulates ``;``-joined and ``aliases`` are unioned, both sorted. A batch that
 fails leaves earlier batches committed, so rerunning the same load completes it. While one batch
 is written, the next one is validated and folded in Python.
 """
@@ -39,6 +39,7 @@ from graph.store import Counts, LoadStats
 from graph.store.batch import (
     BATCH_SIZE_TOO_SMALL,
     READ_ONLY_REFUSED,
+    SET_PROPS,
     count_graph,
     fold_batch,
     missing_endpoint_message,
@@ -50,7 +51,7 @@ from graph.store.batch import (
 
 DEFAULT_BATCH_SIZE = 10_000
 
-_SPECIAL = ("source", "aliases")
+_SPECIAL = ("source", *sorted(SET_PROPS))
 _SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")  # merged by rule, not overwritten
 
 
@@ -105,27 +106,31 @@ def connect(uri: str, user: str = "neo4j", password: str | None = None) -> neo4j
     return driver
 
 
+def _sorted_union(old: str, new: str) -> str:
+    """Cypher: the sorted union of lists ``old`` and ``new`` (no repeats), as batch.merge_into keeps them."""
+    return (
+        f"reduce(acc = [], x IN coalesce({old}, []) + coalesce({new}, []) | "
+        "CASE WHEN x IN acc THEN acc ELSE [y IN acc WHERE y < x] + [x] + [y IN acc WHERE y > x] END)"
+    )
+
+
 def _source_expr(var: str) -> str:
-    """Cypher folding ``row.source`` (possibly ';'-joined) into ``var.source`` without repeats."""
-    return (
-        f"reduce(acc = {var}.source, x IN CASE WHEN row.source IS NULL THEN [] ELSE split(row.source, ';') END | "
-        "CASE WHEN acc IS NULL THEN x WHEN x IN split(acc, ';') THEN acc ELSE acc + ';' + x END)"
-    )
+    """Cypher folding ``row.source`` (possibly ';'-joined) into ``var.source``: sorted, without repeats."""
+    parts = _sorted_union(f"split({var}.source, ';')", "split(row.source, ';')")
+    return f"reduce(acc = NULL, x IN [y IN {parts} WHERE y <> ''] | CASE WHEN acc IS NULL THEN x ELSE acc + ';' + x END)"
 
 
-def _aliases_expr(var: str) -> str:
-    return (
-        f"reduce(acc = {var}.aliases, x IN coalesce(row.aliases, []) | "
-        "CASE WHEN acc IS NULL THEN [x] WHEN x IN acc THEN acc ELSE acc + x END)"
-    )
+def _set_expr(var: str, name: str) -> str:
+    return f"CASE WHEN row.{name} IS NULL THEN {var}.{name} ELSE {_sorted_union(f'{var}.{name}', f'row.{name}')} END"
 
 
 def _merge_sets(var: str, prop_names: Sequence[str]) -> str:
     sets = [f"{var} += row.p"]
     if "source" in prop_names:
         sets.append(f"{var}.source = {_source_expr(var)}")
-    if "aliases" in prop_names:
-        sets.append(f"{var}.aliases = {_aliases_expr(var)}")
+    for name in SET_PROPS:
+        if name in prop_names:
+            sets.append(f"{var}.{name} = {_set_expr(var, name)}")
     return "SET " + ", ".join(sets)
 
 
@@ -336,7 +341,7 @@ class Neo4jStore:
                         "k": k,
                         "p": _plain_props(props, types, (nt.key, *_SPECIAL)),
                         "source": props.get("source"),
-                        "aliases": props.get("aliases"),
+                        **{name: props.get(name) for name in SET_PROPS},
                     }
                 )
                 origins.append(origin[(label, k)])

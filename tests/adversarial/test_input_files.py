@@ -74,7 +74,8 @@ def data_nodes(db: Path) -> list[Any]:
 
 
 def procurement_ids(db: Path) -> set[str]:
-    return set(graph_values(db, "MATCH (p:Procurement) RETURN p.procurement_id AS v"))
+    """The export's Upphandlings-IDs loaded (procurement_id is buyer-scoped: <buyer org_id>|<ID>)."""
+    return set(graph_values(db, "MATCH (p:Procurement) RETURN p.upphandlings_id AS v"))
 
 
 def one_line_error(result: Any, path: str, *needles: str) -> str:
