@@ -99,6 +99,9 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> l
                 f"--db {p} is a file that is not a stakenet database. Give another path, "
                 "or move the file away."
             )
+    # Engine objects of an earlier Database in this process that only the garbage collector can
+    # free must go before a new Database opens the file (see EmbeddedStore._run_prepared).
+    gc.collect()
     try:
         db = ladybug.Database(str(p), read_only=read_only)
         return _OwningConnection(db)
@@ -406,10 +409,13 @@ class EmbeddedStore:
 
     # -- reading and writing back ----------------------------------------------------------
     def _execute(self, cypher: str, params: Mapping[str, Any] | None) -> Any:
+        failure = None
         try:
             return self.conn.execute(cypher, dict(params or {}))
         except RuntimeError as exc:
-            raise StoreError(f"embedded query failed: {exc}") from exc
+            failure = one_line(str(exc))
+        # Raised outside the handler: the engine's frames (holding its statement) are not kept (see _run_prepared).
+        raise StoreError(f"embedded query failed: {failure}")
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
@@ -434,6 +440,35 @@ class EmbeddedStore:
             raise QueryError(f"{m[1].upper()} statements change files or the database; add --write if you mean it")
         conn.execute("BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY")
         try:
+            columns, rows = self._run_prepared(cypher, params)
+        except RuntimeError as exc:
+            self._end_transaction()
+            msg = str(exc)
+            exc.__traceback__ = None  # its frames hold the engine's statement; see _run_prepared
+            if "read-only transaction" in msg:
+                raise QueryError(READ_ONLY_REFUSED) from exc
+            raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
+        try:
+            conn.execute("COMMIT")
+        except RuntimeError as exc:  # the statement ended the transaction itself
+            exc.__traceback__ = None
+            raise QueryError(f"the query may not end its transaction: {exc}") from exc
+        return columns, rows
+
+    def _run_prepared(self, cypher: str, params: Mapping[str, Any] | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Prepare and run one statement, releasing the engine's statement and result before returning.
+
+        A prepared statement the engine made keeps a part of its Database alive until the Python
+        object is destroyed; left in an exception's traceback (a failed query, kept by a caller or
+        a test runner) it was destroyed by the garbage collector later, after the Database was
+        closed and while the next one on the same file was open, and a committed write went
+        missing or the file was damaged. So nothing of the engine leaves this function.
+        """
+        conn = self.conn
+        prepared: Any = None
+        res: Any = None
+        failure: str | None = None
+        try:
             # One statement only, prepared inside the transaction: text such as "MATCH ...; COMMIT;
             # CREATE ..." must not leave it. prepare() refuses several statements and reports syntax errors.
             with warnings.catch_warnings():
@@ -446,15 +481,15 @@ class EmbeddedStore:
             columns = list(res.get_column_names())
             rows = [tuple(plain(v) for v in row) for row in res.get_all()]
         except RuntimeError as exc:
-            self._end_transaction()
-            msg = str(exc)
-            if "read-only transaction" in msg:
-                raise QueryError(READ_ONLY_REFUSED) from exc
-            raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
-        try:
-            conn.execute("COMMIT")
-        except RuntimeError as exc:  # the statement ended the transaction itself
-            raise QueryError(f"the query may not end its transaction: {exc}") from exc
+            failure = str(exc)
+        finally:
+            if res is not None:
+                res.close()
+            if prepared is not None:
+                prepared.close()
+            prepared = res = None
+        if failure is not None:  # raised here, a fresh error without the frames that held the statement
+            raise RuntimeError(failure)
         return columns, rows
 
     def _end_transaction(self) -> None:
