@@ -43,6 +43,7 @@ from graph.store.batch import (
     property_columns,
     validate_in_batch,
 )
+from graph.store.dbpath import check_db_path, open_failure, open_marker
 
 DEFAULT_BATCH_SIZE = 200_000
 
@@ -66,47 +67,58 @@ class _OwningConnection(ladybug.Connection):
     Otherwise the Database object outlives ``close()`` until the garbage collector finds it; a
     second Database opened on the same file in the meantime (the CLI run twice in one process)
     then has its write-ahead log rotated away under it by the first one's late teardown.
+    ``unclean`` says that the last writer did not close the file (its open marker was left).
     """
+
+    marker: Path | None = None
+    unclean: bool = False
 
     def close(self) -> None:
+        if self.is_closed:
+            return
         super().close()
+        gc.collect()  # engine objects only the collector can free go while their Database still exists
         self.database.close()
+        if self.marker is not None:
+            self.marker.unlink(missing_ok=True)
 
 
-def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> ladybug.Connection:
-    """Open (or create) the database file at ``path`` and return a connection.
+def open_database(path: str | os.PathLike[str], *, read_only: bool = False, create: bool = True) -> ladybug.Connection:
+    """Open (or, with ``create``, create) the database file at ``path`` and return a connection.
 
-    Raises StoreError with what to do when the path is a directory, cannot be created, or is not
-    a LadybugDB database.
+    Raises StoreError with what to do when the path is a directory, a device, a fifo or socket,
+    missing (without ``create``), cannot be created, is read-only, damaged, or not a LadybugDB
+    database; nothing is written in those cases. A connection opened for writing keeps a marker
+    file next to the database until it is closed; finding one says the last writer crashed
+    (``conn.unclean``).
     """
     p = Path(path)
-    if p.is_dir():
-        raise StoreError(
-            f"--db {p} is a directory; the embedded store keeps its database in one file. "
-            f"Give a file path such as {p / 'stakenet.db'}."
-        )
+    check_db_path(p, create=create and not read_only)
     if not p.parent.exists():
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for --db {p}: {exc.strerror}") from exc
-    if p.exists() and p.stat().st_size > 0:
-        with p.open("rb") as fh:
-            head = fh.read(4096)
-        # A LadybugDB file starts with binary pages; a text file (CSV, JSON, ...) is a user mistake.
-        if head and b"\x00" not in head:
-            raise StoreError(
-                f"--db {p} is a file that is not a stakenet database. Give another path, "
-                "or move the file away."
-            )
     # Engine objects of an earlier Database in this process that only the garbage collector can
     # free must go before a new Database opens the file (see EmbeddedStore._run_prepared).
     gc.collect()
+    failure = None
     try:
-        db = ladybug.Database(str(p), read_only=read_only)
-        return _OwningConnection(db)
+        conn = _OwningConnection(ladybug.Database(str(p), read_only=read_only))
     except RuntimeError as exc:
-        raise StoreError(f"cannot open the embedded database at {p}: {exc}. Is it another program's file?") from exc
+        failure = str(exc)
+    if failure is not None:  # raised outside the handler, so the half-made Database is freed now
+        gc.collect()
+        raise StoreError(open_failure(p, failure, read_only=read_only))
+    if not read_only:
+        marker = open_marker(p)
+        conn.unclean = marker.exists()
+        try:
+            marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
+            conn.marker = marker
+        except OSError:
+            pass  # a marker is a hint for `stakenet check`, not a condition for writing
+    return conn
 
 
 def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -186,6 +198,24 @@ class EmbeddedStore:
     def ensure_schema(self) -> None:
         """Create missing tables and columns from graph/model.py; refuse another schema version."""
         tables = self._tables()
+        self._check_version(tables)
+        self._create_missing(tables)
+
+    def check_schema(self) -> None:
+        """Refuse a database that holds no stakenet data or another schema version (changes nothing).
+
+        What read-only commands call instead of ensure_schema: they open the file read-only.
+        """
+        tables = self._tables()
+        if not tables:
+            raise SchemaError("this database holds no stakenet data yet. Load some with `stakenet load` first.")
+        self._check_version(tables)
+        missing = sorted((set(NODE_TYPES) | set(REL_TYPES)) - set(tables))
+        if missing:
+            raise SchemaError(f"this database lacks the tables {', '.join(missing)}; run `stakenet load` "
+                              "(or any writing command) once to add them.")
+
+    def _check_version(self, tables: dict[str, str]) -> None:
         known = set(NODE_TYPES) | set(REL_TYPES)
         if tables:
             stray = sorted(set(tables) - known)
@@ -201,6 +231,8 @@ class EmbeddedStore:
                     f"this database has stakenet schema version {version}, this stakenet uses "
                     f"{SCHEMA_VERSION}. Use a new --db path and load again (loads are repeatable)."
                 )
+
+    def _create_missing(self, tables: dict[str, str]) -> None:
         for nt in NODE_TYPES.values():
             if nt.label not in tables:
                 cols = ", ".join(f"{p.name} {p.type}" for p in nt.props)
@@ -424,7 +456,8 @@ class EmbeddedStore:
         return [dict(zip(names, row)) for row in res.get_all()]
 
     def run(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
+        timeout: float | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one ad-hoc statement, in a ``READ ONLY`` transaction unless ``write``: columns and rows.
 
@@ -438,6 +471,7 @@ class EmbeddedStore:
         m = _SIDE_EFFECTS.match(cypher)
         if m and not write:
             raise QueryError(f"{m[1].upper()} statements change files or the database; add --write if you mean it")
+        conn.set_query_timeout(round(timeout * 1000) if timeout else 0)
         conn.execute("BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY")
         try:
             columns, rows = self._run_prepared(cypher, params)
@@ -447,6 +481,10 @@ class EmbeddedStore:
             exc.__traceback__ = None  # its frames hold the engine's statement; see _run_prepared
             if "read-only transaction" in msg:
                 raise QueryError(READ_ONLY_REFUSED) from exc
+            if timeout and "Interrupted" in msg:
+                raise QueryError(f"the query ran longer than --timeout {timeout:g} s and was stopped") from exc
+            if "read-only mode" in msg.lower() or "read only mode" in msg.lower():
+                raise QueryError("the database is open read-only; add --write to change it") from exc
             raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
         try:
             conn.execute("COMMIT")
@@ -482,6 +520,9 @@ class EmbeddedStore:
             rows = [tuple(plain(v) for v in row) for row in res.get_all()]
         except RuntimeError as exc:
             failure = str(exc)
+        except UnicodeDecodeError:  # the engine handed back bytes that are not text (seen returning whole nodes)
+            failure = ("the engine returned text it could not decode; return properties (n.name) "
+                       "rather than whole nodes or relationships")
         finally:
             if res is not None:
                 res.close()

@@ -6,7 +6,6 @@ import json
 import multiprocessing
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import stakenet_argv, subprocess_env
 
 from graph.cli import cli
 from graph.store.embedded import EmbeddedStore, open_database
@@ -84,11 +84,11 @@ def test_every_write_is_seen_by_the_next_open_in_one_process(tmp_path: Path, bus
 
 def test_every_write_is_seen_by_the_next_process(tmp_path: Path, busy_cores: None) -> None:
     db = tmp_path / "stress.db"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = subprocess_env()
 
     def stakenet(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", "from graph.cli import cli; cli()", "--db", str(db), *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(stakenet_argv("--db", str(db), *args), capture_output=True, text=True, env=env, timeout=120,
+                              cwd="/")
 
     _new_database(db)
     for cycle in range(PROCESS_CYCLES):
