@@ -302,11 +302,16 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
           --value-file ../shared/data/se_procurement_2021_contracted_value.csv
       stakenet load projektbanken ../shared/data/se_erdf_2014_2020_projektbanken_2016.json
     """
-    from graph.ingest.load import load_files
+    from graph.ingest.load import check_rejects_path, load_files
+    from graph.store.dbpath import companions
 
+    cfg = ctx.find_object(StoreConfig)
+    protected = companions(cfg.db) if cfg is not None and cfg.kind == "embedded" else []
+    rejects = rejects_path or Path(f"{kind}-rejects.csv")
+    check_rejects_path(rejects, [*paths, *([value_file] if value_file else [])], protected)  # before the store opens
     result = load_files(
         get_store(ctx, create=True), kind, list(paths), value_file=value_file, encoding=encoding,
-        rejects_path=rejects_path or Path(f"{kind}-rejects.csv"),
+        rejects_path=rejects, protected=protected,
     )
     for line in result.summary_lines():
         click.echo(line)
