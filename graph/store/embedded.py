@@ -107,6 +107,12 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False, crea
         conn = _OwningConnection(ladybug.Database(str(p), read_only=read_only))
     except RuntimeError as exc:
         failure = str(exc)
+    if failure is not None and read_only and "recovery is pending" in failure:
+        # A writer stopped between commit and checkpoint (a crash, a full disk): the engine finishes
+        # that recovery only in a read-write open. Do it, then open read-only as asked.
+        gc.collect()
+        open_database(p, create=False).close()
+        return open_database(p, read_only=True, create=False)
     if failure is not None:  # raised outside the handler, so the half-made Database is freed now
         gc.collect()
         raise StoreError(open_failure(p, failure, read_only=read_only))
@@ -119,6 +125,27 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False, crea
         except OSError:
             pass  # a marker is a hint for `stakenet check`, not a condition for writing
     return conn
+
+
+def _batch_failure(number: int, message: str) -> str:
+    """What a batch's failure means for the database, and what to do, in one line."""
+    message = one_line(message)
+    full = "No space left" in message or "Disk quota" in message
+    reason = "the disk is full" if full else message[:300]
+    if "post-commit checkpoint failed" in message:
+        # The engine committed to its log but could not write the database file; after a reopen
+        # the batch is either wholly there or wholly absent (observed: absent), never in part.
+        return (f"batch {number} could not be saved to the database file ({reason}); earlier batches are saved, and "
+                f"batch {number} is either wholly in the database or not at all. "
+                f"{'Free disk space, then r' if full else 'R'}un `stakenet check` and rerun the load to complete it "
+                "(loads are repeatable).")
+    hint = ""
+    if "allocate memory" in message or "Buffer manager" in message:
+        hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
+    if full:
+        hint = " Free disk space first."
+    return (f"batch {number} was not written, nothing of it is in the database (earlier batches are): "
+            f"{reason}.{hint} Rerun the load to complete it.")
 
 
 def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -320,10 +347,7 @@ class EmbeddedStore:
             raise StoreError(f"batch {number}: {exc}") from exc
         except RuntimeError as exc:
             self._rollback()
-            hint = ""
-            if "allocate memory" in str(exc) or "Buffer manager" in str(exc):
-                hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
-            raise StoreError(f"batch {number} was not written (earlier batches were): {exc}.{hint} Rerun the load to complete it.") from exc
+            raise StoreError(_batch_failure(number, str(exc))) from exc
         except BaseException:
             self._rollback()
             raise
@@ -479,12 +503,10 @@ class EmbeddedStore:
             self._end_transaction()
             msg = str(exc)
             exc.__traceback__ = None  # its frames hold the engine's statement; see _run_prepared
-            if "read-only transaction" in msg:
+            if "read-only transaction" in msg or "read-only database" in msg:
                 raise QueryError(READ_ONLY_REFUSED) from exc
             if timeout and "Interrupted" in msg:
                 raise QueryError(f"the query ran longer than --timeout {timeout:g} s and was stopped") from exc
-            if "read-only mode" in msg.lower() or "read only mode" in msg.lower():
-                raise QueryError("the database is open read-only; add --write to change it") from exc
             raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
         try:
             conn.execute("COMMIT")
