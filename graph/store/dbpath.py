@@ -1,4 +1,4 @@
-"""What an embedded database path is, before the engine touches it, and what an open failure means.
+"""What an embedded database path is before the engine touches it, and what the engine's failures mean.
 
 The engine writes a header onto whatever it is given (a block device, /dev/null), creates an
 empty database at a mistyped path, and explains a damaged or read-only file as "retry later".
@@ -100,3 +100,24 @@ def _writable(path: Path) -> bool:
         return not (os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return True
+
+
+def batch_failure(number: int, message: str) -> str:
+    """What a batch's failure means for the database, and what to do, in one line."""
+    message = " ".join(message.split())
+    full = "No space left" in message or "Disk quota" in message
+    reason = "the disk is full" if full else message[:300]
+    if "post-commit checkpoint failed" in message:
+        # The engine committed to its log but could not write the database file; after a reopen
+        # the batch is either wholly there or wholly absent (observed: absent), never in part.
+        return (f"batch {number} could not be saved to the database file ({reason}); earlier batches are saved, and "
+                f"batch {number} is either wholly in the database or not at all. "
+                f"{'Free disk space, then r' if full else 'R'}un `stakenet check` and rerun the load to complete it "
+                "(loads are repeatable).")
+    hint = ""
+    if "allocate memory" in message or "Buffer manager" in message:
+        hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
+    if full:
+        hint = " Free disk space first."
+    return (f"batch {number} was not written, nothing of it is in the database (earlier batches are): "
+            f"{reason}.{hint} Rerun the load to complete it.")

@@ -43,7 +43,7 @@ from graph.store.batch import (
     property_columns,
     validate_in_batch,
 )
-from graph.store.dbpath import check_db_path, open_failure, open_marker
+from graph.store.dbpath import batch_failure, check_db_path, open_failure, open_marker
 
 DEFAULT_BATCH_SIZE = 200_000
 
@@ -125,27 +125,6 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False, crea
         except OSError:
             pass  # a marker is a hint for `stakenet check`, not a condition for writing
     return conn
-
-
-def _batch_failure(number: int, message: str) -> str:
-    """What a batch's failure means for the database, and what to do, in one line."""
-    message = one_line(message)
-    full = "No space left" in message or "Disk quota" in message
-    reason = "the disk is full" if full else message[:300]
-    if "post-commit checkpoint failed" in message:
-        # The engine committed to its log but could not write the database file; after a reopen
-        # the batch is either wholly there or wholly absent (observed: absent), never in part.
-        return (f"batch {number} could not be saved to the database file ({reason}); earlier batches are saved, and "
-                f"batch {number} is either wholly in the database or not at all. "
-                f"{'Free disk space, then r' if full else 'R'}un `stakenet check` and rerun the load to complete it "
-                "(loads are repeatable).")
-    hint = ""
-    if "allocate memory" in message or "Buffer manager" in message:
-        hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
-    if full:
-        hint = " Free disk space first."
-    return (f"batch {number} was not written, nothing of it is in the database (earlier batches are): "
-            f"{reason}.{hint} Rerun the load to complete it.")
 
 
 def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -347,7 +326,7 @@ class EmbeddedStore:
             raise StoreError(f"batch {number}: {exc}") from exc
         except RuntimeError as exc:
             self._rollback()
-            raise StoreError(_batch_failure(number, str(exc))) from exc
+            raise StoreError(batch_failure(number, str(exc))) from exc
         except BaseException:
             self._rollback()
             raise
