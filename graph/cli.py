@@ -92,7 +92,7 @@ def _check_after_crash(store: Any, db: Path) -> None:
     """Run the integrity check on a database whose last writer did not close it; refuse it if damaged."""
     from graph.store.integrity import check_integrity
 
-    found = check_integrity(_rows_of(store))
+    found = check_integrity(_rows_of(store), store.rows)
     if not found.ok:
         raise StakenetError(f"{db} was not closed cleanly last time and is {found.verdict()}")
     click.echo(f"note: {db} was not closed cleanly last time; `stakenet check` finds it intact.", err=True)
@@ -568,7 +568,8 @@ def check_command(ctx: click.Context) -> None:
     """
     from graph.store.integrity import check_integrity
 
-    found = check_integrity(_rows_of(get_store(ctx, write=False)))
+    store = get_store(ctx, write=False)
+    found = check_integrity(_rows_of(store), store.rows)
     if not found.ok:
         raise click.ClickException(found.verdict())
     click.echo(found.verdict())

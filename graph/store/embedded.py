@@ -46,6 +46,8 @@ from graph.store.batch import (
 from graph.store.dbpath import batch_failure, check_db_path, open_failure, open_marker
 
 DEFAULT_BATCH_SIZE = 200_000
+_UNREADABLE = ("the embedded database returned data it cannot read ({}); the file may be damaged: "
+               "run `stakenet check`, and restore it from a copy or load again into a new --db if it is")
 
 _LEAD = r"^(?:\s|//[^\n]*\n|/\*.*?\*/)*"
 _TX_CONTROL = re.compile(_LEAD + r"(BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b", re.I | re.S)
@@ -456,7 +458,14 @@ class EmbeddedStore:
         """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
         res = self._execute(cypher, params)
         names = res.get_column_names()
-        return [dict(zip(names, row)) for row in res.get_all()]
+        failure = None
+        try:
+            return [dict(zip(names, row)) for row in res.get_all()]
+        except (RuntimeError, UnicodeDecodeError) as exc:
+            failure = _UNREADABLE.format(one_line(str(exc))[:200])
+        finally:
+            res.close()
+        raise StoreError(failure)
 
     def run(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
@@ -521,9 +530,8 @@ class EmbeddedStore:
             rows = [tuple(plain(v) for v in row) for row in res.get_all()]
         except RuntimeError as exc:
             failure = str(exc)
-        except UnicodeDecodeError:  # the engine handed back bytes that are not text (seen returning whole nodes)
-            failure = ("the engine returned text it could not decode; return properties (n.name) "
-                       "rather than whole nodes or relationships")
+        except UnicodeDecodeError as exc:  # bytes that are not text: a damaged page (reproduced), or an engine fault
+            failure = _UNREADABLE.format(exc)
         finally:
             if res is not None:
                 res.close()
@@ -545,9 +553,15 @@ class EmbeddedStore:
     def rows(self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000) -> Iterator[tuple[Any, ...]]:
         """Stream the rows of ``cypher`` as tuples, a chunk at a time (for large projections)."""
         res = self._execute(cypher, params)
-        if not res.has_next():
-            return
-        table = res.get_as_arrow(chunk)
+        failure = None
+        try:
+            if not res.has_next():
+                return
+            table = res.get_as_arrow(chunk)
+        except (RuntimeError, UnicodeDecodeError, pa.ArrowException) as exc:
+            failure = _UNREADABLE.format(one_line(str(exc))[:200])
+        if failure is not None:
+            raise StoreError(failure)
         for batch in table.to_batches():
             columns = [col.to_pylist() for col in batch.columns]
             yield from zip(*columns)

@@ -9,7 +9,7 @@ its (from, to) label pairs, each endpoint having its key. Any read error is a fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,12 +39,23 @@ class IntegrityReport:
                 "into a new --db (loads are repeatable).")
 
 
-def check_integrity(query: Callable[[str], list[list[Any]]]) -> IntegrityReport:
+def check_integrity(
+    query: Callable[[str], list[list[Any]]], scan: Callable[[str], Iterable[tuple[Any, ...]]] | None = None
+) -> IntegrityReport:
     """Check the graph reachable through ``query`` (a Cypher text -> rows as lists).
 
-    ``query`` is the store's raw reader; an error it raises is recorded as a problem.
+    ``query`` is the store's raw reader; an error it raises is recorded as a problem. With
+    ``scan`` (a streaming reader, ``store.rows``) every property of every node is read back too,
+    which finds pages whose text no longer decodes.
     """
     report = IntegrityReport()
+    if scan is not None:
+        for label, nt in NODE_TYPES.items():
+            try:
+                for _ in scan(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{p}" for p in nt.prop_names)):
+                    pass
+            except (RuntimeError, UnicodeDecodeError, StakenetError) as exc:
+                report.problems.append(f"{label} properties: cannot be read ({' '.join(str(exc).split())[:160]})")
 
     def ask(cypher: str, what: str) -> list[Any] | None:
         try:
