@@ -52,8 +52,13 @@ class StakenetGroup(click.Group):
             raise click.ClickException(safe_text(exc)) from exc
 
 
-def get_store(ctx: click.Context) -> Any:
-    """The selected store, opened once per command and closed when the command ends."""
+def get_store(ctx: click.Context, *, write: bool = True, create: bool = False) -> Any:
+    """The selected store, opened once per command and closed when the command ends.
+
+    The embedded database is opened read-only unless ``write`` (so several readers can share it
+    and a read-only file can be read), and only ``create`` makes a new one at a missing path. A
+    writer that finds the last writer's open marker (a crash) checks the graph first.
+    """
     cfg = ctx.find_object(StoreConfig)
     assert cfg is not None, "the stakenet group sets up the store configuration"
     if cfg.store is not None:
@@ -65,15 +70,36 @@ def get_store(ctx: click.Context) -> Any:
         driver = neo4j_store.connect(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password)
         root.call_on_close(driver.close)
         store: Any = neo4j_store.Neo4jStore(driver, database=cfg.neo4j_database)
+        store.ensure_schema()
     else:
         from graph.store.embedded import EmbeddedStore, open_database
 
-        conn = open_database(cfg.db)
+        conn = open_database(cfg.db, read_only=not write, create=create)
         root.call_on_close(conn.close)
         store = EmbeddedStore(conn)
-    store.ensure_schema()
+        if write:
+            store.ensure_schema()
+        else:
+            store.check_schema()
+        if getattr(conn, "unclean", False):
+            _check_after_crash(store, cfg.db)
     cfg.store = store
     return store
+
+
+def _rows_of(store: Any) -> Any:
+    """A store's reader as the integrity check wants it: Cypher text -> rows as lists."""
+    return lambda cypher: [list(row.values()) for row in store.query(cypher)]
+
+
+def _check_after_crash(store: Any, db: Path) -> None:
+    """Run the integrity check on a database whose last writer did not close it; refuse it if damaged."""
+    from graph.store.integrity import check_integrity
+
+    found = check_integrity(_rows_of(store), store.rows)
+    if not found.ok:
+        raise StakenetError(f"{db} was not closed cleanly last time and is {found.verdict()}")
+    click.echo(f"note: {db} was not closed cleanly last time; `stakenet check` finds it intact.", err=True)
 
 
 @click.group(cls=StakenetGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +166,7 @@ def demo(ctx: click.Context, out_dir: Path, scale: int, seed: int) -> None:
         demo_lib.fresh_database(cfg.db)
     say = lambda msg: click.echo(safe_text(msg), err=True)  # noqa: E731
     say(f"stakenet demo: SYNTHETIC data into the {cfg.describe()}")
-    store = get_store(ctx)
+    store = get_store(ctx, create=True)
 
     def draw(G: Any, path: Path) -> Any:
         # Every node is an organisation here, so colour shows the Louvain communities.
@@ -196,7 +222,7 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
         raise click.BadParameter(str(exc), param_hint="--format") from exc
     progress = None if quiet else (lambda step: click.echo(safe_text(f"report: {step} ..."), err=True))
     paths = write_report(
-        get_store(ctx), out_dir, formats=chosen, region=region, org=org, top=top,
+        get_store(ctx, write=False), out_dir, formats=chosen, region=region, org=org, top=top,
         command=command_line(_effective_argv(ctx)), progress=progress,
     )
     for path in paths.all():
@@ -211,6 +237,8 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
 @click.option("--list", "list_queries_", is_flag=True, help="List the questions: name, question, parameters, columns.")
 @click.option("--cypher", metavar="TEXT", help="Run this ad-hoc Cypher instead of a named query (read-only).")
 @click.option("--write", is_flag=True, help="Let --cypher change the database (otherwise it runs read-only).")
+@click.option("--timeout", type=click.FloatRange(min=0.001), metavar="SECONDS",
+              help="Stop the query after this many seconds (default: no limit).")
 @click.pass_context
 def query(
     ctx: click.Context,
@@ -220,6 +248,7 @@ def query(
     list_queries_: bool,
     cypher: str | None,
     write: bool,
+    timeout: float | None,
 ) -> None:
     """Run an analyst question from queries/ (or ad-hoc Cypher) on the selected store.
 
@@ -244,10 +273,11 @@ def query(
     if cypher is not None:
         if name:
             raise click.UsageError("give either a query NAME or --cypher, not both")
-        result = lib.run_cypher(get_store(ctx), cypher, lib.parse_adhoc_params(params), write=write)
+        result = lib.run_cypher(get_store(ctx, write=write), cypher, lib.parse_adhoc_params(params), write=write,
+                                timeout=timeout)
     elif name:
         chosen = lib.get_query(name)
-        result = lib.run_query(get_store(ctx), chosen, lib.parse_params(chosen, params))
+        result = lib.run_query(get_store(ctx, write=False), chosen, lib.parse_params(chosen, params), timeout=timeout)
     else:
         raise click.UsageError("give a query NAME, --cypher TEXT or --list")
     click.echo(lib.format_result(result, fmt) if fmt == "json" else safe_text(lib.format_result(result, fmt)))
@@ -278,11 +308,16 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
       stakenet load interreg ../shared/data/se_interreg_2021_2027_partners.json
       stakenet load cordis ../shared/data/eu_cordis_participations_2014.csv
     """
-    from graph.ingest.load import load_files
+    from graph.ingest.load import check_rejects_path, load_files
+    from graph.store.dbpath import companions
 
+    cfg = ctx.find_object(StoreConfig)
+    protected = companions(cfg.db) if cfg is not None and cfg.kind == "embedded" else []
+    rejects = rejects_path or Path(f"{kind}-rejects.csv")
+    check_rejects_path(rejects, [*paths, *([value_file] if value_file else [])], protected)  # before the store opens
     result = load_files(
-        get_store(ctx), kind, list(paths), value_file=value_file, encoding=encoding,
-        rejects_path=rejects_path or Path(f"{kind}-rejects.csv"),
+        get_store(ctx, create=True), kind, list(paths), value_file=value_file, encoding=encoding,
+        rejects_path=rejects, protected=protected,
     )
     for line in result.summary_lines():
         click.echo(safe_text(line))
@@ -348,7 +383,7 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
         click.echo("\r" + stats.progress_line(), err=True, nl=False)
 
     stats = harvest(
-        get_store(ctx), endpoint, country=country, nuts=nuts, limit=limit, page_size=page_size, cache=cache,
+        get_store(ctx, create=True), endpoint, country=country, nuts=nuts, limit=limit, page_size=page_size, cache=cache,
         retry=RetryPolicy(attempts=retries, timeout=timeout, deadline=deadline, max_bytes=int(max_response_mb * (1 << 20))),
         progress=None if quiet else progress,
     )
@@ -451,7 +486,7 @@ def view_ego(ctx: click.Context, org: str, depth: int, max_nodes: int, out: Path
 
     from graph.neighbourhood import ego
 
-    G = ego(get_store(ctx), org, depth=depth, max_nodes=max_nodes)
+    G = ego(get_store(ctx, write=False), org, depth=depth, max_nodes=max_nodes)
     _write_view_page(G, out, f"stakenet view ego {shlex.quote(org)} --depth {depth}", seed, colour)
 
 
@@ -469,7 +504,7 @@ def view_community(ctx: click.Context, community_id: int, max_nodes: int, out: P
     """
     from graph.neighbourhood import community
 
-    G = community(get_store(ctx), community_id, max_nodes=max_nodes)
+    G = community(get_store(ctx, write=False), community_id, max_nodes=max_nodes)
     _write_view_page(G, out, f"stakenet view community {community_id}", seed, colour)
 
 
@@ -489,7 +524,7 @@ def view_region(ctx: click.Context, nuts: str, max_nodes: int, out: Path, colour
 
     from graph.neighbourhood import region
 
-    G = region(get_store(ctx), nuts, max_nodes=max_nodes)
+    G = region(get_store(ctx, write=False), nuts, max_nodes=max_nodes)
     _write_view_page(G, out, f"stakenet view region {shlex.quote(nuts)}", seed, colour)
 
 
@@ -511,7 +546,7 @@ def view_market(ctx: click.Context, buyer: str, depth: int, max_nodes: int, out:
 
     from graph.neighbourhood import market
 
-    G = market(get_store(ctx), buyer, depth=depth, max_nodes=max_nodes)
+    G = market(get_store(ctx, write=False), buyer, depth=depth, max_nodes=max_nodes)
     _write_view_page(G, out, f"stakenet view market --buyer {shlex.quote(buyer)} --depth {depth}", seed, colour)
 
 
@@ -528,5 +563,26 @@ def view_network(ctx: click.Context, max_nodes: int, out: Path, colour: str, see
     """
     from graph.neighbourhood import stakeholder_overview
 
-    G = stakeholder_overview(get_store(ctx), max_nodes=max_nodes)
+    G = stakeholder_overview(get_store(ctx, write=False), max_nodes=max_nodes)
     _write_view_page(G, out, "stakenet view network", seed, colour)
+
+
+@cli.command("check")
+@click.pass_context
+def check_command(ctx: click.Context) -> None:
+    """Check the stored graph: schema version, node keys, relationship endpoints. Exit 1 when damaged.
+
+    Reads everything back (read-only) and prints one verdict line. Run it after a crash, a
+    disk-full, or on a copied database before trusting its figures.
+
+    \b
+    Example:
+      stakenet --db region.db check
+    """
+    from graph.store.integrity import check_integrity
+
+    store = get_store(ctx, write=False)
+    found = check_integrity(_rows_of(store), store.rows)
+    if not found.ok:
+        raise click.ClickException(found.verdict())
+    click.echo(found.verdict())

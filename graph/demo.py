@@ -54,13 +54,37 @@ def check_writable(out_dir: Path) -> None:
         ) from exc
 
 
+def demo_marker(path: Path) -> Path:
+    """The file that says ``path`` is a database the demo made (and may replace)."""
+    return path.with_name(path.name + ".made-by-stakenet-demo")
+
+
 def fresh_database(path: Path) -> None:
-    """Remove an earlier demo database at ``path`` (and its write-ahead log)."""
-    for p in (path, path.with_name(path.name + ".wal")):
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+    """Remove an earlier demo database at ``path`` (and its write-ahead log), and mark the new one as the demo's.
+
+    Only a database the demo made itself (it leaves ``demo_marker(path)`` next to it) is removed;
+    anything else at ``path`` or its write-ahead log, a folder, a user's database, a file, makes
+    this raise StakenetError with nothing deleted.
+    """
+    marker = demo_marker(path)
+    wal = path.with_name(path.name + ".wal")
+    present = [p for p in (path, wal) if p.exists() or p.is_symlink()]
+    if present and not marker.is_file():
+        raise StakenetError(
+            f"{present[0]} exists and was not made by `stakenet demo`; the demo will not delete it. "
+            "Move it away or choose another --out."
+        )
+    for p in present:
+        if p.is_dir() and not p.is_symlink():
+            raise StakenetError(f"{p} is a folder, not the demo's database; the demo will not delete it. "
+                                "Move it away or choose another --out.")
+    for p in (*present, path.with_name(path.name + ".open")):
+        p.unlink(missing_ok=True)
+    try:
+        marker.write_text("This database was made by `stakenet demo` (synthetic data); the next demo replaces it.\n",
+                          encoding="utf-8")
+    except OSError as exc:
+        raise StakenetError(f"cannot write {marker}: {exc.strerror}. Choose an --out you can write to.") from exc
 
 
 def run_demo(

@@ -79,6 +79,8 @@ class Param:
         """
         try:
             if self.type == "int":
+                if not -(2**63) <= int(text) < 2**63:
+                    raise ValueError(text)
                 return int(text)
             if self.type == "float":
                 return float(text)
@@ -277,6 +279,9 @@ def parse_adhoc_params(pairs: Iterable[str]) -> dict[str, Any]:
         typed: Any = value
         if re.fullmatch(r"-?\d+", value):
             typed = int(value)
+            if not -(2**63) <= typed < 2**63:
+                raise QueryError(f"--param {key}: {value[:30]}{'...' if len(value) > 30 else ''} does not fit in a "
+                                 "64-bit integer; the stores take integers from -2**63 to 2**63-1")
         elif re.fullmatch(r"-?\d+\.\d*(e-?\d+)?|-?\d+e-?\d+", value, re.I):
             typed = float(value)
         elif value.lower() in ("true", "false"):
@@ -287,16 +292,63 @@ def parse_adhoc_params(pairs: Iterable[str]) -> dict[str, Any]:
 
 # -- running ------------------------------------------------------------------------------------
 
-def run_cypher(store: Store, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
+MAX_QUERY_CHARS = 100_000
+"""Longest ad-hoc query text accepted (the library's longest question is under 3,000 characters)."""
+MAX_NESTING = 100
+"""Deepest nesting of brackets accepted: the embedded engine crashes the process at about 3,000."""
+
+# Clauses and procedures that read or write files, load extensions or switch databases.
+_FILE_ACCESS = re.compile(
+    r"\b(COPY|LOAD|EXPORT|IMPORT|ATTACH|INSTALL|USE)\b|\bapoc\s*\.\s*(load|export|import|cypher\s*\.\s*run\w*)\b",
+    re.I,
+)
+_LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+
+
+def check_query_text(cypher: str, *, write: bool = False) -> None:
+    """Refuse query text that is empty, too long, too deeply nested, or (unless ``write``) touches files.
+
+    Checked before the text reaches any engine: deep nesting crashes the embedded one.
+
+    >>> check_query_text("MATCH (o:Organisation) RETURN o.name")
+    >>> check_query_text("COPY (RETURN 1) TO 'x.csv'")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: COPY reads or writes files or the database catalogue; without --write a query may only read the graph
+    """
+    if not cypher.strip():
+        raise QueryError("the query text is empty")
+    if len(cypher) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query text has {len(cypher):,} characters; the limit is {MAX_QUERY_CHARS:,}")
+    bare = _LITERALS.sub(lambda m: "''" if m[0][0] in "'\"" else " ", cypher)
+    depth = deepest = 0
+    for ch in bare:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query nests brackets {deepest} deep; the limit is {MAX_NESTING}. Simplify it.")
+    m = _FILE_ACCESS.search(_LITERALS.sub(" ", cypher))
+    if m and not write:
+        what = m[1].upper() if m[1] else f"apoc.{m[2]}"
+        raise QueryError(f"{what} reads or writes files or the database catalogue; without --write a query may only read the graph")
+
+
+def run_cypher(
+    store: Store, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
+    timeout: float | None = None,
+) -> Result:
     """Run one Cypher statement with ``$parameters``, in a read-only transaction unless ``write``.
 
     Each store runs it in its own dialect (``store.run``): on Neo4j the driver's ``execute_read`` in
     a READ-mode session (the server refuses writes); on the embedded store ``BEGIN TRANSACTION READ
-    ONLY`` (the engine refuses writes), and the text must be a single statement.
+    ONLY`` (the engine refuses writes), and the text must be a single statement. The text is
+    checked first (see check_query_text); ``timeout`` (seconds) stops a query that runs longer.
     """
-    if not cypher.strip():
-        raise QueryError("the query text is empty")
-    columns, rows = store.run(cypher, dict(params or {}), write=write)
+    check_query_text(cypher, write=write)
+    columns, rows = store.run(cypher, dict(params or {}), write=write, timeout=timeout)
     return Result(columns, rows)
 
 
@@ -306,6 +358,7 @@ def run_query(
     params: Mapping[str, Any] | None = None,
     *,
     directory: Path = QUERY_DIR,
+    timeout: float | None = None,
 ) -> Result:
     """Run a question of the library (by name or :class:`Query`) read-only on ``store``.
 
@@ -327,7 +380,7 @@ def run_query(
     for p in q.params:
         if p.type == "org" and values.get(p.name) is not None:
             values[p.name] = _resolve_org_param(store, p, str(values[p.name]))
-    return run_cypher(store, query_text(q, store.dialect), values)
+    return run_cypher(store, query_text(q, store.dialect), values, timeout=timeout)
 
 
 def _resolve_org_param(store: Store, param: Param, ref: str) -> str:

@@ -314,6 +314,10 @@ def test_cli_analyze(tmp_path):
     assert "wrote metrics of the stakeholder network to 8 organisations" in result.output
     assert "bridging organisations (EU beneficiary and procurement party): 1" in result.output
     assert "market: reading the projection" in result.stderr
+    # analyze does not create a database (issue 14): make an empty one for it.
+    conn = open_database(tmp_path / "empty.db")
+    EmbeddedStore(conn).ensure_schema()
+    conn.close()
     empty = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.db"), "analyze"])
     assert empty.exit_code == 1
     assert "Error: nothing to analyse: stakeholder is empty" in empty.output

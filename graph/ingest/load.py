@@ -11,6 +11,8 @@ loaded, rejected and matched.
 
 from __future__ import annotations
 
+import csv
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -164,14 +166,44 @@ def _records_for(kind: str, path: Path, encoding: str, values: dict[str, float] 
 
 
 def _preflight(kind: str, path: Path, encoding: str) -> None:
-    """Raise SourceError now if ``path`` cannot be read as ``kind`` (sources check before their first record)."""
-    records = _records_for(kind, path, encoding, None, OrgResolver(), FileReport(str(path), kind), set())
+    """Raise SourceError now if ``path`` cannot be read as ``kind`` to its end (nothing is written).
+
+    The whole file is parsed, not only its header: a fault in the last row of the last file
+    (a field over the CSV module's 128 KiB limit, a cut-off file) must stop the load before the
+    first file is written, so a multi-file load is all or nothing.
+    """
+    report = FileReport(str(path), kind)
+    records = _records_for(kind, path, encoding, None, OrgResolver(), report, set())
     try:
-        next(records, None)
+        for _ in records:
+            pass
+    except csv.Error as exc:
+        raise SourceError(f"{path}: cannot be read as CSV after row {report.rows} ({exc}); nothing was loaded. "
+                          "Fix or remove that row and load again.") from exc
+    except (UnicodeDecodeError, OverflowError, RecursionError, ValueError) as exc:
+        if isinstance(exc, SourceError):
+            raise
+        raise SourceError(f"{path}: cannot be read as {kind} after row {report.rows} "
+                          f"({exc.__class__.__name__}: {str(exc)[:200]}); nothing was loaded.") from exc
     finally:
         close = getattr(records, "close", None)
         if close is not None:
             close()
+
+
+def check_rejects_path(rejects_path: Path, inputs: Sequence[Path], protected: Sequence[Path]) -> None:
+    """Refuse a rejects file that would overwrite an input file, the database or its companion files."""
+    target = Path(os.path.realpath(rejects_path))
+    for other in [*inputs, *protected]:
+        same = Path(os.path.realpath(other)) == target
+        if not same and other.exists() and rejects_path.exists():
+            same = os.path.samefile(other, rejects_path)
+        if same:
+            role = "an input file" if other in inputs else "the database (or one of its files)"
+            raise SourceError(f"--rejects {rejects_path} is {role}; writing rejected rows there would destroy it. "
+                              "Give another path.")
+    if rejects_path.exists() and not rejects_path.is_file():
+        raise SourceError(f"--rejects {rejects_path} is not a regular file. Give another path.")
 
 
 def load_files(
@@ -183,13 +215,15 @@ def load_files(
     encoding: str = "utf-8",
     rejects_path: str | Path | None = None,
     batch_size: int | None = None,
+    protected: Sequence[Path] = (),
 ) -> LoadReport:
     """Load source files of ``kind`` (``upphandling``, ``projektbanken``, ``nuts``, ``interreg``, ``cordis``) into ``store``.
 
     ``value_file`` (upphandling only) is the contracted-value export, joined on Upphandlings-ID.
     Rows that cannot be parsed are left out, counted, and written to ``rejects_path`` when given.
     Raises SourceError for an unreadable file (missing, wrong encoding, missing columns) before
-    anything of any file is loaded. Loading the same files again changes no count.
+    anything of any file is loaded. Loading the same files again changes no count. ``rejects_path``
+    may not be an input file nor one of ``protected`` (the database and its files).
     """
     if kind not in KINDS:
         raise SourceError(f"unknown source kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -201,6 +235,8 @@ def load_files(
     for p in [*files, *([Path(value_file)] if value_file else [])]:
         if not p.is_file():
             raise SourceError(f"{p}: no such file")
+    if rejects_path is not None:
+        check_rejects_path(Path(rejects_path), [*files, *([Path(value_file)] if value_file else [])], protected)
     start = time.perf_counter()
     resolver = PartnerResolver() if kind in PARTNER_KINDS else OrgResolver()
     known_organisations(store, resolver)

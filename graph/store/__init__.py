@@ -78,9 +78,10 @@ class Store(Protocol):
         """The rows of ``cypher`` as tuples, streamed."""
 
     def run(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
+        timeout: float | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """One ad-hoc statement, read-only unless ``write``: column names and rows of plain values."""
+        """One ad-hoc statement, read-only unless ``write``, stopped after ``timeout`` seconds: columns and rows."""
 
     def write_properties(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
         """Set properties on existing ``label`` nodes by key; the number of nodes matched."""

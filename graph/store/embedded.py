@@ -43,8 +43,11 @@ from graph.store.batch import (
     property_columns,
     validate_in_batch,
 )
+from graph.store.dbpath import batch_failure, check_db_path, open_failure, open_marker
 
 DEFAULT_BATCH_SIZE = 200_000
+_UNREADABLE = ("the embedded database returned data it cannot read ({}); the file may be damaged: "
+               "run `stakenet check`, and restore it from a copy or load again into a new --db if it is")
 
 _LEAD = r"^(?:\s|//[^\n]*\n|/\*.*?\*/)*"
 _TX_CONTROL = re.compile(_LEAD + r"(BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b", re.I | re.S)
@@ -66,44 +69,64 @@ class _OwningConnection(ladybug.Connection):
     Otherwise the Database object outlives ``close()`` until the garbage collector finds it; a
     second Database opened on the same file in the meantime (the CLI run twice in one process)
     then has its write-ahead log rotated away under it by the first one's late teardown.
+    ``unclean`` says that the last writer did not close the file (its open marker was left).
     """
+
+    marker: Path | None = None
+    unclean: bool = False
 
     def close(self) -> None:
+        if self.is_closed:
+            return
         super().close()
+        gc.collect()  # engine objects only the collector can free go while their Database still exists
         self.database.close()
+        if self.marker is not None:
+            self.marker.unlink(missing_ok=True)
 
 
-def open_database(path: str | os.PathLike[str], *, read_only: bool = False) -> ladybug.Connection:
-    """Open (or create) the database file at ``path`` and return a connection.
+def open_database(path: str | os.PathLike[str], *, read_only: bool = False, create: bool = True) -> ladybug.Connection:
+    """Open (or, with ``create``, create) the database file at ``path`` and return a connection.
 
-    Raises StoreError with what to do when the path is a directory, cannot be created, or is not
-    a LadybugDB database.
+    Raises StoreError with what to do when the path is a directory, a device, a fifo or socket,
+    missing (without ``create``), cannot be created, is read-only, damaged, or not a LadybugDB
+    database; nothing is written in those cases. A connection opened for writing keeps a marker
+    file next to the database until it is closed; finding one says the last writer crashed
+    (``conn.unclean``).
     """
     p = Path(path)
-    if p.is_dir():
-        raise StoreError(
-            f"--db {p} is a directory; the embedded store keeps its database in one file. "
-            f"Give a file path such as {p / 'stakenet.db'}."
-        )
+    check_db_path(p, create=create and not read_only)
     if not p.parent.exists():
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for --db {p}: {exc.strerror}") from exc
-    if p.exists() and p.stat().st_size > 0:
-        with p.open("rb") as fh:
-            head = fh.read(4096)
-        # A LadybugDB file starts with binary pages; a text file (CSV, JSON, ...) is a user mistake.
-        if head and b"\x00" not in head:
-            raise StoreError(
-                f"--db {p} is a file that is not a stakenet database. Give another path, "
-                "or move the file away."
-            )
+    # Engine objects of an earlier Database in this process that only the garbage collector can
+    # free must go before a new Database opens the file (see EmbeddedStore._run_prepared).
+    gc.collect()
+    failure = None
     try:
-        db = ladybug.Database(str(p), read_only=read_only)
-        return _OwningConnection(db)
+        conn = _OwningConnection(ladybug.Database(str(p), read_only=read_only))
     except RuntimeError as exc:
-        raise StoreError(f"cannot open the embedded database at {p}: {exc}. Is it another program's file?") from exc
+        failure = str(exc)
+    if failure is not None and read_only and "recovery is pending" in failure:
+        # A writer stopped between commit and checkpoint (a crash, a full disk): the engine finishes
+        # that recovery only in a read-write open. Do it, then open read-only as asked.
+        gc.collect()
+        open_database(p, create=False).close()
+        return open_database(p, read_only=True, create=False)
+    if failure is not None:  # raised outside the handler, so the half-made Database is freed now
+        gc.collect()
+        raise StoreError(open_failure(p, failure, read_only=read_only))
+    if not read_only:
+        marker = open_marker(p)
+        conn.unclean = marker.exists()
+        try:
+            marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
+            conn.marker = marker
+        except OSError:
+            pass  # a marker is a hint for `stakenet check`, not a condition for writing
+    return conn
 
 
 def _arrow_table(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -183,6 +206,24 @@ class EmbeddedStore:
     def ensure_schema(self) -> None:
         """Create missing tables and columns from graph/model.py; refuse another schema version."""
         tables = self._tables()
+        self._check_version(tables)
+        self._create_missing(tables)
+
+    def check_schema(self) -> None:
+        """Refuse a database that holds no stakenet data or another schema version (changes nothing).
+
+        What read-only commands call instead of ensure_schema: they open the file read-only.
+        """
+        tables = self._tables()
+        if not tables:
+            raise SchemaError("this database holds no stakenet data yet. Load some with `stakenet load` first.")
+        self._check_version(tables)
+        missing = sorted((set(NODE_TYPES) | set(REL_TYPES)) - set(tables))
+        if missing:
+            raise SchemaError(f"this database lacks the tables {', '.join(missing)}; run `stakenet load` "
+                              "(or any writing command) once to add them.")
+
+    def _check_version(self, tables: dict[str, str]) -> None:
         known = set(NODE_TYPES) | set(REL_TYPES)
         if tables:
             stray = sorted(set(tables) - known)
@@ -198,6 +239,8 @@ class EmbeddedStore:
                     f"this database has stakenet schema version {version}, this stakenet uses "
                     f"{SCHEMA_VERSION}. Use a new --db path and load again (loads are repeatable)."
                 )
+
+    def _create_missing(self, tables: dict[str, str]) -> None:
         for nt in NODE_TYPES.values():
             if nt.label not in tables:
                 cols = ", ".join(f"{p.name} {p.type}" for p in nt.props)
@@ -285,10 +328,7 @@ class EmbeddedStore:
             raise StoreError(f"batch {number}: {exc}") from exc
         except RuntimeError as exc:
             self._rollback()
-            hint = ""
-            if "allocate memory" in str(exc) or "Buffer manager" in str(exc):
-                hint = " The embedded database ran out of its memory cache: free memory, or load on a machine with more."
-            raise StoreError(f"batch {number} was not written (earlier batches were): {exc}.{hint} Rerun the load to complete it.") from exc
+            raise StoreError(batch_failure(number, str(exc))) from exc
         except BaseException:
             self._rollback()
             raise
@@ -406,19 +446,30 @@ class EmbeddedStore:
 
     # -- reading and writing back ----------------------------------------------------------
     def _execute(self, cypher: str, params: Mapping[str, Any] | None) -> Any:
+        failure = None
         try:
             return self.conn.execute(cypher, dict(params or {}))
         except RuntimeError as exc:
-            raise StoreError(f"embedded query failed: {exc}") from exc
+            failure = one_line(str(exc))
+        # Raised outside the handler: the engine's frames (holding its statement) are not kept (see _run_prepared).
+        raise StoreError(f"embedded query failed: {failure}")
 
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run ``cypher`` with ``$parameters`` and return every row as a dict."""
         res = self._execute(cypher, params)
         names = res.get_column_names()
-        return [dict(zip(names, row)) for row in res.get_all()]
+        failure = None
+        try:
+            return [dict(zip(names, row)) for row in res.get_all()]
+        except (RuntimeError, UnicodeDecodeError) as exc:
+            failure = _UNREADABLE.format(one_line(str(exc))[:200])
+        finally:
+            res.close()
+        raise StoreError(failure)
 
     def run(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
+        timeout: float | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one ad-hoc statement, in a ``READ ONLY`` transaction unless ``write``: columns and rows.
 
@@ -432,7 +483,39 @@ class EmbeddedStore:
         m = _SIDE_EFFECTS.match(cypher)
         if m and not write:
             raise QueryError(f"{m[1].upper()} statements change files or the database; add --write if you mean it")
+        conn.set_query_timeout(round(timeout * 1000) if timeout else 0)
         conn.execute("BEGIN TRANSACTION" if write else "BEGIN TRANSACTION READ ONLY")
+        try:
+            columns, rows = self._run_prepared(cypher, params)
+        except RuntimeError as exc:
+            self._end_transaction()
+            msg = str(exc)
+            exc.__traceback__ = None  # its frames hold the engine's statement; see _run_prepared
+            if "read-only transaction" in msg or "read-only database" in msg:
+                raise QueryError(READ_ONLY_REFUSED) from exc
+            if timeout and "Interrupted" in msg:
+                raise QueryError(f"the query ran longer than --timeout {timeout:g} s and was stopped") from exc
+            raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
+        try:
+            conn.execute("COMMIT")
+        except RuntimeError as exc:  # the statement ended the transaction itself
+            exc.__traceback__ = None
+            raise QueryError(f"the query may not end its transaction: {exc}") from exc
+        return columns, rows
+
+    def _run_prepared(self, cypher: str, params: Mapping[str, Any] | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Prepare and run one statement, releasing the engine's statement and result before returning.
+
+        A prepared statement the engine made keeps a part of its Database alive until the Python
+        object is destroyed; left in an exception's traceback (a failed query, kept by a caller or
+        a test runner) it was destroyed by the garbage collector later, after the Database was
+        closed and while the next one on the same file was open, and a committed write went
+        missing or the file was damaged. So nothing of the engine leaves this function.
+        """
+        conn = self.conn
+        prepared: Any = None
+        res: Any = None
+        failure: str | None = None
         try:
             # One statement only, prepared inside the transaction: text such as "MATCH ...; COMMIT;
             # CREATE ..." must not leave it. prepare() refuses several statements and reports syntax errors.
@@ -446,15 +529,17 @@ class EmbeddedStore:
             columns = list(res.get_column_names())
             rows = [tuple(plain(v) for v in row) for row in res.get_all()]
         except RuntimeError as exc:
-            self._end_transaction()
-            msg = str(exc)
-            if "read-only transaction" in msg:
-                raise QueryError(READ_ONLY_REFUSED) from exc
-            raise QueryError(one_line(f"the query failed on the embedded store: {msg}")) from exc
-        try:
-            conn.execute("COMMIT")
-        except RuntimeError as exc:  # the statement ended the transaction itself
-            raise QueryError(f"the query may not end its transaction: {exc}") from exc
+            failure = str(exc)
+        except UnicodeDecodeError as exc:  # bytes that are not text: a damaged page (reproduced), or an engine fault
+            failure = _UNREADABLE.format(exc)
+        finally:
+            if res is not None:
+                res.close()
+            if prepared is not None:
+                prepared.close()
+            prepared = res = None
+        if failure is not None:  # raised here, a fresh error without the frames that held the statement
+            raise RuntimeError(failure)
         return columns, rows
 
     def _end_transaction(self) -> None:
@@ -468,9 +553,15 @@ class EmbeddedStore:
     def rows(self, cypher: str, params: Mapping[str, Any] | None = None, chunk: int = 100_000) -> Iterator[tuple[Any, ...]]:
         """Stream the rows of ``cypher`` as tuples, a chunk at a time (for large projections)."""
         res = self._execute(cypher, params)
-        if not res.has_next():
-            return
-        table = res.get_as_arrow(chunk)
+        failure = None
+        try:
+            if not res.has_next():
+                return
+            table = res.get_as_arrow(chunk)
+        except (RuntimeError, UnicodeDecodeError, pa.ArrowException) as exc:
+            failure = _UNREADABLE.format(one_line(str(exc))[:200])
+        if failure is not None:
+            raise StoreError(failure)
         for batch in table.to_batches():
             columns = [col.to_pylist() for col in batch.columns]
             yield from zip(*columns)

@@ -464,14 +464,17 @@ class Neo4jStore:
         return self._run(cypher, params)
 
     def run(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, write: bool = False,
+        timeout: float | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one ad-hoc statement, read-only unless ``write``: its columns and rows.
 
         Read-only is the driver's ``execute_read`` in a READ-mode session (the server refuses
         writes); refusals and syntax errors raise QueryError with the server's first line.
+        ``timeout`` (seconds) is the server's transaction timeout.
         """
 
+        @neo4j.unit_of_work(timeout=timeout)
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[tuple[Any, ...]]]:
             res = tx.run(cypher, dict(params or {}))
             keys = list(res.keys())
@@ -486,6 +489,8 @@ class Neo4jStore:
         except ClientError as exc:
             if "AccessMode" in (exc.code or "") or "read access mode" in (exc.message or ""):
                 raise QueryError(READ_ONLY_REFUSED) from exc
+            if "Timeout" in (exc.code or "") or "terminated" in (exc.message or "").lower():
+                raise QueryError(f"the query ran longer than --timeout {timeout:g} s and was stopped") from exc
             raise QueryError(one_line(f"the query failed on Neo4j: {exc.message}")) from exc
         except Neo4jError as exc:
             raise QueryError(one_line(f"the query failed on Neo4j: {exc.message}")) from exc
