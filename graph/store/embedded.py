@@ -109,6 +109,8 @@ def open_database(path: str | os.PathLike[str], *, read_only: bool = False, crea
         conn = _OwningConnection(ladybug.Database(str(p), read_only=read_only))
     except RuntimeError as exc:
         failure = str(exc)
+    except MemoryError:  # a damaged catalogue can make the engine ask for absurd allocations
+        failure = "the file is damaged (the engine could not read its catalogue: out of memory)"
     if failure is not None and read_only and "recovery is pending" in failure:
         # A writer stopped between commit and checkpoint (a crash, a full disk): the engine finishes
         # that recovery only in a read-write open. Do it, then open read-only as asked.

@@ -54,13 +54,13 @@ def check_integrity(
             try:
                 for _ in scan(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{p}" for p in nt.prop_names)):
                     pass
-            except (RuntimeError, UnicodeDecodeError, StakenetError) as exc:
+            except (RuntimeError, UnicodeDecodeError, MemoryError, StakenetError) as exc:
                 report.problems.append(f"{label} properties: cannot be read ({' '.join(str(exc).split())[:160]})")
 
     def ask(cypher: str, what: str) -> list[Any] | None:
         try:
             rows = query(cypher)
-        except (RuntimeError, StakenetError) as exc:
+        except (RuntimeError, MemoryError, StakenetError) as exc:
             report.problems.append(f"{what}: cannot be read ({' '.join(str(exc).split())[:200]})")
             return None
         return list(rows[0]) if rows else []
