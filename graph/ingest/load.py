@@ -180,9 +180,9 @@ def _preflight(kind: str, path: Path, encoding: str) -> None:
     except csv.Error as exc:
         raise SourceError(f"{path}: cannot be read as CSV after row {report.rows} ({exc}); nothing was loaded. "
                           "Fix or remove that row and load again.") from exc
+    except SourceError as exc:  # said where and what; add what happened to the database
+        raise SourceError(f"{str(exc).rstrip('. ')}; nothing was loaded.") from exc
     except (UnicodeDecodeError, OverflowError, RecursionError, ValueError) as exc:
-        if isinstance(exc, SourceError):
-            raise
         raise SourceError(f"{path}: cannot be read as {kind} after row {report.rows} "
                           f"({exc.__class__.__name__}: {str(exc)[:200]}); nothing was loaded.") from exc
     finally:

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import make_database
 
 from graph.cli import cli
 from graph.text import escape_controls, redact_url, redact_urls, safe_text
@@ -109,7 +110,8 @@ def test_redaction_rules() -> None:
 def test_view_out_at_an_existing_non_html_file(tmp_path: Path) -> None:
     victim = tmp_path / "data.csv"
     victim.write_text("precious,data\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), "view", "network", "--out", str(victim)])
+    db = make_database(tmp_path / "g.db")  # read commands refuse a database that does not exist
+    result = CliRunner().invoke(cli, ["--db", str(db), "view", "network", "--out", str(victim)])
     assert result.exit_code == 1, result.output
     text = result.output.strip()
     assert text.startswith("Error: ") and "\n" not in text and str(victim) in text and "--out" in text, text
@@ -117,9 +119,10 @@ def test_view_out_at_an_existing_non_html_file(tmp_path: Path) -> None:
 
 
 def test_view_out_at_an_unwritable_place(tmp_path: Path) -> None:
+    db = make_database(tmp_path / "g.db")  # read commands refuse a database that does not exist
     for out in ("/proc/stakenet-view.html", "/dev/null/x.html", str(tmp_path / "f.txt" / "v.html")):
         (tmp_path / "f.txt").write_text("x", encoding="utf-8")
-        result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), "view", "network", "--out", out])
+        result = CliRunner().invoke(cli, ["--db", str(db), "view", "network", "--out", out])
         assert result.exit_code == 1, (out, result.output, result.exception)
         text = result.output.strip()
         assert text.startswith("Error: ") and "\n" not in text and "--out" in text, (out, text)
