@@ -68,7 +68,8 @@ class ImportFiles:
         def where(path: Path) -> str:
             return f"{root.rstrip('/')}/{path.name}" if root else str(path)
 
-        args = ["database", "import", "full", "--verbose", f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
+        args = ["database", "import", "full", "--verbose", f"--report-file={where(self.directory / 'import.report')}",
+                f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
                 "--bad-tolerance=0", "--strict=true"]
         if self.multiline:
             args.append("--multiline-fields=true")
