@@ -24,10 +24,10 @@ and names the file and line the importer rejected.
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +39,8 @@ import pyarrow.csv as pacsv
 
 from graph.errors import StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION
-from graph.records import Record
-from graph.store.batch import RelGroup, fold_batch, missing_endpoint_message, validate_in_batch
+from graph.records import Node, Record, Rel
+from graph.store.batch import RelGroup, merge_into, missing_endpoint_message, validate_in_batch
 
 ARRAY_DELIMITER = "\x1f"  # U+001F UNIT SEPARATOR: never in real names, unlike ';' or ','
 _IMPORT_TYPES = {"STRING": "string", "INT64": "long", "DOUBLE": "double", "BOOLEAN": "boolean", "STRING[]": "string[]"}
@@ -78,23 +78,84 @@ class ImportFiles:
         return [*args, *options, database]
 
 
+@dataclass
+class _Folded:
+    """The whole stream, one entry per identity: the record's own props until a duplicate merges a copy.
+
+    ``rels[group]`` maps ``(src key, dst key, *key values)`` to props; ``names[label or group]``
+    holds every property name seen there (the file's columns).
+    """
+
+    nodes: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    rels: dict[RelGroup, dict[tuple[Any, ...], Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    names: dict[Any, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+_NODE_KEYS = {label: nt.key for label, nt in NODE_TYPES.items()}
+_REL_KEYS = {type_: rt.key for type_, rt in REL_TYPES.items()}
+
+
+def _merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in old.items() if v is not None}
+    merge_into(out, new)
+    return out
+
+
+def _fold(records: Iterable[Record]) -> _Folded:
+    """Fold the stream as graph/store/batch.py folds a batch; each shape of record validated once."""
+    f = _Folded()
+    checked: set[tuple[Any, ...]] = set()
+    for record in records:
+        props = record.props
+        if type(record) is Rel:
+            shape: tuple[Any, ...] = (record.type, record.src[0], record.dst[0], *props)
+            if shape not in checked or not record.src[1] or not record.dst[1]:
+                validate_in_batch(record, 1, repr)
+                checked.add(shape)
+                f.names[shape[:3]].update(shape[3:])
+            keys = _REL_KEYS[record.type]
+            ident = (record.src[1], record.dst[1], *(props.get(k) or "" for k in keys)) if keys else \
+                (record.src[1], record.dst[1])
+            by_ident = f.rels[shape[:3]]
+            old = by_ident.get(ident)
+            by_ident[ident] = props if old is None else _merged(old, props)
+        elif type(record) is Node:
+            shape = (record.label, *props)
+            key = props.get(_NODE_KEYS.get(record.label, ""))
+            if shape not in checked or key in (None, ""):
+                validate_in_batch(record, 1, repr)
+                checked.add(shape)
+                f.names[record.label].update(shape[1:])
+            by_key = f.nodes[record.label]
+            key = str(key)
+            old = by_key.get(key)
+            by_key[key] = props if old is None else _merged(old, props)
+        else:
+            validate_in_batch(record, 1, repr)
+    return f
+
+
 def _column_values(rows: Sequence[Mapping[str, Any]], name: str, kind: str) -> pa.Array:
+    """One column as an Arrow array, stored the way the transactional path stores it."""
     values = [row.get(name) for row in rows]
+    if name == "source":  # ';'-joined sources without repeats
+        values = [v if v is None or ";" not in v else ";".join(dict.fromkeys(v.split(";"))) for v in values]
     if kind == "STRING[]":
         out: list[str | None] = []
         for v in values:
-            if not v:
+            items = list(dict.fromkeys(v)) if v else None
+            if not items:  # an empty list stores nothing, as the transactional merge of aliases
                 out.append(None)
                 continue
-            if any(ARRAY_DELIMITER in s for s in v):
+            if any(ARRAY_DELIMITER in s for s in items):
                 raise StoreError(f"property {name!r} holds the character U+001F, which the bulk import uses between list elements")
-            out.append(ARRAY_DELIMITER.join(v))
+            out.append(ARRAY_DELIMITER.join(items))
         return pa.array(out, pa.string())
     if kind == "DOUBLE":
-        floats = [None if v is None else float(v) for v in values]
-        if any(v is not None and not math.isfinite(v) for v in floats):
+        arr = pa.array(values, pa.float64())
+        if pc.any(pc.invert(pc.is_finite(arr))).as_py():
             raise StoreError(f"property {name!r} holds NaN or infinity, which the bulk import cannot carry; load transactionally")
-        return pa.array(floats, pa.float64())
+        return arr
     return pa.array(values, _ARROW_TYPES[kind])
 
 
@@ -111,19 +172,6 @@ def _write_csv(path: Path, header: Sequence[str], columns: Sequence[pa.Array]) -
     return bool(multiline)
 
 
-def _normalised(props: dict[str, Any]) -> dict[str, Any]:
-    """What the transactional path stores: ``source`` and ``aliases`` without repeats, no empty aliases."""
-    if props.get("source"):
-        props["source"] = ";".join(dict.fromkeys(props["source"].split(";")))
-    if "aliases" in props:
-        aliases = list(dict.fromkeys(props["aliases"]))
-        if aliases:
-            props["aliases"] = aliases
-        else:
-            del props["aliases"]
-    return props
-
-
 def write_import_files(
     records: Iterable[Record], directory: Path, *, progress: Callable[[int], None] | None = None
 ) -> ImportFiles:
@@ -135,16 +183,14 @@ def write_import_files(
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.glob("*.csv")):
         raise StoreError(f"{directory} already holds CSV files; give an empty directory for the import files")
-    folded = fold_batch(
-        list(records) if not isinstance(records, Sequence) else records,
-        lambda record: validate_in_batch(record, 1, repr), keep_origins=False,
-    )
+    folded = _fold(records)
     folded.nodes["Meta"].setdefault("schema_version", {"key": "schema_version", "value": str(SCHEMA_VERSION)})
+    folded.names["Meta"].update(("key", "value"))
     files = ImportFiles(directory)
     for label in sorted(folded.nodes):
         nt = NODE_TYPES[label]
-        rows = [_normalised(p) for p in folded.nodes[label].values()]
-        used = [p for p in nt.props if p.name != nt.key and any(p.name in r for r in rows)]
+        rows = list(folded.nodes[label].values())
+        used = [p for p in nt.props if p.name != nt.key and p.name in folded.names[label]]
         header = [f"{nt.key}:ID({label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in used)]
         columns = [pa.array(list(folded.nodes[label]), pa.string()),
                    *(_column_values(rows, p.name, p.type) for p in used)]
@@ -155,32 +201,32 @@ def write_import_files(
         if progress:
             progress(len(rows))
     for group in sorted(folded.rels):
-        files.rel_count += _write_rel_group(files, group, folded.rels[group], folded.nodes)
+        files.rel_count += _write_rel_group(files, group, folded)
         if progress:
             progress(len(folded.rels[group]))
     return files
 
 
-def _write_rel_group(
-    files: ImportFiles, group: RelGroup, rels: Mapping[tuple[Any, ...], dict[str, Any]],
-    nodes: Mapping[str, Mapping[str, Any]],
-) -> int:
+def _write_rel_group(files: ImportFiles, group: RelGroup, folded: _Folded) -> int:
     type_, src_label, dst_label = group
     rt = REL_TYPES[type_]
+    rels = folded.rels[group]
     idents = list(rels)
     for end, label in ((0, src_label), (1, dst_label)):
-        known = nodes.get(label, {})
+        known = folded.nodes.get(label, {})
         missing = [i for i in idents if i[end] not in known]
         if missing:
             first = missing[0]
             raise StoreError(missing_endpoint_message(
                 1, type_, (src_label, first[0]), (dst_label, first[1]), label, [m[end] for m in missing],
             ).replace("batch 1: ", "bulk import: ").replace("in this batch", "in the records"))
-    rows = [_normalised(p) for p in rels.values()]
-    used = [p for p in rt.props if any(p.name in r for r in rows)]
+    rows = list(rels.values())
+    used = [p for p in rt.props if p.name in folded.names[group] or p.name in rt.key]
     header = [f":START_ID({src_label})", f":END_ID({dst_label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in used)]
+    key_at = {k: 2 + n for n, k in enumerate(rt.key)}  # key properties come from the identity ("" when missing)
     columns = [pa.array([i[0] for i in idents], pa.string()), pa.array([i[1] for i in idents], pa.string()),
-               *(_column_values(rows, p.name, p.type) for p in used)]
+               *(pa.array([i[key_at[p.name]] for i in idents], pa.string()) if p.name in key_at
+                 else _column_values(rows, p.name, p.type) for p in used)]
     path = files.directory / f"rels_{type_}_{src_label}_{dst_label}.csv"
     files.multiline |= _write_csv(path, header, columns)
     files.rels.append((type_, path))
