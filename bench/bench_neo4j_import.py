@@ -1,7 +1,7 @@
 """Neo4j bulk import (neo4j-admin database import full) vs the transactional loader, same records.
 
 The records (the synthetic network, every node plus the first N relationships; default 4,000,000,
-quick: 20,000) are generated first, not timed. Timed end to end: folding the records and writing
+quick: 5,000) are generated first, not timed. Timed end to end: folding the records and writing
 the importer's CSV files (graph/store/neo4j_import.py), then ``neo4j-admin database import full``
 (the Maven Central importer, ``scripts/neo4j.sh admin``, JVM start included) into a fresh data
 directory. The baseline, in the same run: ``Neo4jStore.load`` of the same records into the emptied
@@ -26,7 +26,7 @@ from graph.store.neo4j_import import run_import, write_import_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (4_000_000, 204_000)  # relationships, synthetic scale (organisations)
-QUICK_SIZE = (20_000, 1_020)
+QUICK_SIZE = (5_000, 300)
 
 
 def _bulk(records: list, work: Path) -> tuple[dict[str, float], int]:
