@@ -163,3 +163,36 @@ def test_files_are_the_same_whatever_the_order_or_repeats(tmp_path):
     twice = base * 2
     random.Random(9).shuffle(twice)
     assert rows(tmp_path / "a", base) == rows(tmp_path / "b", twice)
+
+
+def test_cli_refuses_a_database_that_is_not_empty(neo4j_store, tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    neo4j_store.load(edge_records())
+    result = CliRunner().invoke(
+        cli, ["--neo4j-uri", os.environ["NEO4J_TEST_URI"], "neo4j-import", str(tmp_path / "f"), "--synthetic", "50"]
+    )
+    assert result.exit_code == 1
+    distinct = len({(r.label, r.key) for r in edge_records() if isinstance(r, Node)})
+    assert f"is not empty ({distinct} nodes)" in result.output and "load into it transactionally" in result.output
+    assert not (tmp_path / "f").exists()  # refused before any file is written
+
+
+def test_cli_imports_with_the_given_neo4j_admin(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    env = {"NEO4J_ADMIN_HOME": str(tmp_path / "home"), "NEO4J_HOME_DIR": str(tmp_path / "run")}
+    args = ["neo4j-import", str(tmp_path / "f"), "--synthetic", "50", "--neo4j-admin", f"bash {SCRIPT} admin",
+            "--data-dir", str(tmp_path / "home" / "data")]
+    result = CliRunner(env=env).invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    orgs = sum(1 for r in iter_records(scale=50, seed=1) if isinstance(r, Node) and r.label == "Organisation")
+    with (tmp_path / "f" / "nodes_Organisation.csv").open(encoding="utf-8", newline="") as f:
+        assert sum(1 for _ in csv.reader(f)) == orgs + 1  # header + one line per organisation
+    assert (tmp_path / "home" / "data" / "databases" / "neo4j").is_dir()
+    again = CliRunner(env=env).invoke(cli, ["neo4j-import", str(tmp_path / "g"), *args[2:]])
+    assert again.exit_code == 1 and "already exists" in again.output and "transactionally" in again.output

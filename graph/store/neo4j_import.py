@@ -68,13 +68,15 @@ class ImportFiles:
         def where(path: Path) -> str:
             return f"{root.rstrip('/')}/{path.name}" if root else str(path)
 
-        args = ["database", "import", "full", "--verbose", f"--report-file={where(self.directory / 'import.report')}",
-                f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
-                "--bad-tolerance=0", "--strict=true"]
-        if self.multiline:
-            args.append("--multiline-fields=true")
+        # --nodes / --relationships take several files each: the fixed options come after them, so
+        # that the database name is not read as one more file.
+        args = ["database", "import", "full"]
         args += [f"--nodes={label}={where(path)}" for label, path in self.nodes]
         args += [f"--relationships={type_}={where(path)}" for type_, path in self.rels]
+        args += ["--verbose", f"--report-file={where(self.directory / 'import.report')}",
+                 f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}", "--bad-tolerance=0", "--strict=true"]
+        if self.multiline:
+            args.append("--multiline-fields=true")
         return [*args, *options, database]
 
 
