@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -215,6 +216,7 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
     say(f"synthetic graph: {p.organisations:,} organisations, {p.projects:,} projects, {p.procurements:,} procurements (seed {SEED})")
     mode = os.environ.get("STAKENET_BENCH_STORE", "embedded")
     conn = None
+    tmp = ""
     with PeakRSS() as mem:
         mem.mark("load")
         t0 = time.perf_counter()
@@ -303,6 +305,7 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
                 rows.append((name, metric, ours, theirs, ratio, peak))
     if conn is not None:
         conn.close()
+        shutil.rmtree(tmp, ignore_errors=True)  # the benchmark's database (gigabytes at full size)
     ours_mem = sum(v["stakenet_in_memory_s"] for v in like.values())
     ig_mem = sum(v["igraph_in_memory_s"] for v in like.values())
     ig_e2e = sum(v["igraph_in_memory_s"] + v["igraph_read_s"] + v["igraph_write_back_s"] for v in like.values())
