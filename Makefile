@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NEO4J_PORT ?= 7687
 export NEO4J_TEST_URI ?= bolt://127.0.0.1:$(NEO4J_PORT)
 
-.PHONY: install install-dev demo test lint pytest bench browser neo4j neo4j-stop clean
+.PHONY: install install-dev demo test lint pytest bench bench-quick browser neo4j neo4j-stop clean
 
 # The demo needs only stakenet itself; tests, lint and benchmarks add the dev extra.
 $(STAMP): pyproject.toml
@@ -46,6 +46,10 @@ test: install-dev browser lint
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+# Every benchmark at its quick size, one JSON line each (also run by tests/test_bench_quick.py in make test).
+bench-quick: install-dev
+	$(BIN)/python -m bench --quick --json
 
 # A real Neo4j 5.26 (tests/neo4j, neo4j-harness) on bolt://127.0.0.1:$(NEO4J_PORT), no auth; idempotent.
 neo4j:

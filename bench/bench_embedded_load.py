@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import synthetic_records
 from graph.model import NODE_TYPES
@@ -20,8 +21,9 @@ from graph.store.embedded import EmbeddedStore, open_database
 
 # Synthetic records carry ~0.8 relationships per record; scale = organisations.
 SIZES = {10_000: 600, 100_000: 5_100, 1_000_000: 51_000}
-QUICK_SIZES = {10_000: 600, 100_000: 5_100}
+QUICK_SIZES = {10_000: 600}
 NAIVE_SAMPLE = 3_000
+QUICK_NAIVE_SAMPLE = 300
 
 
 def _naive_load(store: EmbeddedStore, records: list[Record]) -> None:
@@ -42,8 +44,10 @@ def _naive_load(store: EmbeddedStore, records: list[Record]) -> None:
             )
 
 
-def run(quick: bool = False) -> None:
+def run(quick: bool = False) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else SIZES
+    naive_n = QUICK_NAIVE_SAMPLE if quick else NAIVE_SAMPLE
+    out: dict[str, Any] = {"baseline": "one MERGE statement per record (sample)", "sizes": []}
     print(
         f"{'relationships':>14} {'records':>10} {'load s':>8} {'rel/s':>10} {'COPY rel/s':>11} {'reload s':>9} "
         f"{'naive rec/s':>12} {'ratio':>7}"
@@ -65,7 +69,7 @@ def run(quick: bool = False) -> None:
 
             naive = EmbeddedStore(open_database(Path(tmp) / f"naive-{target}.db"))
             naive.ensure_schema()
-            sample = records[: min(NAIVE_SAMPLE, len(records))]
+            sample = records[: min(naive_n, len(records))]
             # The sample must be self-contained: keep relationships whose endpoints it holds.
             keys = {(r.label, r.key) for r in sample if isinstance(r, Node)}
             sample = [r for r in sample if isinstance(r, Node) or (r.src in keys and r.dst in keys)]
@@ -80,7 +84,11 @@ def run(quick: bool = False) -> None:
                 f"{naive_rate:>12,.0f} {rate / naive_rate:>6.0f}x",
                 flush=True,
             )
+            out["sizes"].append({"relationships": rels, "records": len(records), "load_s": round(load_s, 3),
+                                 "rel_per_s": round(rels / load_s), "reload_s": round(reload_s, 3),
+                                 "baseline_records_per_s": round(naive_rate), "ratio": round(rate / naive_rate, 1)})
     print("rel/s: relationships created per second of store.load (records already generated), fresh database;")
     print("COPY rel/s: the same relationships over the seconds spent in the COPY FROM statements that created them;")
     print("ratio: records/s of store.load over records/s of one MERGE statement per record (sample of "
-          f"{NAIVE_SAMPLE:,} records).")
+          f"{naive_n:,} records).")
+    return out

@@ -38,7 +38,7 @@ FILES = (
     ("projektbanken", DATA / "se_erdf_2014_2020_projektbanken_2016.json"),
 )
 NAIVE_ROWS = 2_000
-QUICK_NAIVE_ROWS = 500
+QUICK_NAIVE_ROWS = 100
 
 
 def _load_all(store: Any) -> tuple[dict[str, float], float]:
@@ -119,7 +119,7 @@ def _neo4j_store() -> Iterator[Any]:
 
 
 def _print_store(name: str, first: dict[str, float], total: float, again: dict[str, float], total_again: float,
-                 naive_rate: float, records: int) -> None:
+                 naive_rate: float, records: int) -> dict[str, Any]:
     print(f"{name}: {'file':<45} {'load s':>8} {'reload s':>9}")
     for f in first:
         print(f"{name}: {f:<45} {first[f]:>8.2f} {again[f]:>9.2f}")
@@ -128,9 +128,12 @@ def _print_store(name: str, first: dict[str, float], total: float, again: dict[s
     print(f"{name}: all files {total:.2f} s, reload {total_again:.2f} s")
     print(f"{name}: baseline row-at-a-time MERGE {naive_rate:,.0f} records/s -> {AWARDS.name} ({records:,} records) "
           f"~{naive_s:.1f} s vs {up:.2f} s: stakenet is {naive_s / up:.1f}x faster")
+    return {"files_s": {f: round(v, 3) for f, v in first.items()}, "total_s": round(total, 2),
+            "reload_s": round(total_again, 2), "baseline_records_per_s": round(naive_rate),
+            "baseline_s": round(naive_s, 2), "ratio": round(naive_s / up, 1)}
 
 
-def run(quick: bool = False) -> None:
+def run(quick: bool = False) -> dict[str, Any]:
     for _, path in (*FILES, ("value", VALUES)):
         if not path.is_file():
             raise SystemExit(f"bench load_files: {path} is missing; set STAKENET_SHARED_DATA to the real data folder")
@@ -147,17 +150,19 @@ def run(quick: bool = False) -> None:
         naive = EmbeddedStore(naive_conn)
         naive.ensure_schema()
         rate = _naive_rate(naive_conn.execute, sample)
-        _print_store("embedded", first, total, again, total_again, rate, records)
+        out = {"baseline": "one MERGE statement per record, extrapolated to the awards file",
+               "embedded": _print_store("embedded", first, total, again, total_again, rate, records)}
         naive_conn.close()
         conn.close()
     with _neo4j_store() as neo:
         if neo is None:
             if not os.environ.get("NEO4J_TEST_URI"):
                 print("Neo4j: not measured (NEO4J_TEST_URI is not set; `make neo4j` starts the test server)")
-            return
+            return out
         first, total = _load_all(neo)
         again, total_again = _load_all(neo)
         neo.clear()
         small = list(itertools.islice(sample, len(sample) // 2 if quick else len(sample)))
         rate = _naive_rate(lambda c, p: neo.query(c, p), small)
-        _print_store("neo4j", first, total, again, total_again, rate, records)
+        out["neo4j"] = _print_store("neo4j", first, total, again, total_again, rate, records)
+    return out

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bench.common import synthetic_records
 from graph.errors import StoreError
@@ -33,9 +34,10 @@ from graph.store.neo4j import Neo4jStore, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {1_000_000: 51_000}  # relationships -> synthetic scale (organisations)
-QUICK_SIZES = {100_000: 5_100}
+QUICK_SIZES = {10_000: 600}
 NAIVE_SAMPLE = 2_000
 WARMUP_RELS, WARMUP_SCALE = 40_000, 2_100
+QUICK_WARMUP_RELS, QUICK_WARMUP_SCALE, QUICK_NAIVE_SAMPLE = 2_000, 120, 100
 
 
 def _uri() -> str:
@@ -87,9 +89,9 @@ def _clear(store: Neo4jStore) -> None:
     store.ensure_schema()
 
 
-def _naive(store: Neo4jStore, records: list[Record]) -> tuple[int, float]:
+def _naive(store: Neo4jStore, records: list[Record], sample: int = NAIVE_SAMPLE) -> tuple[int, float]:
     """One MERGE per relationship, each in its own write transaction; endpoints loaded first (untimed)."""
-    rels = [r for r in records if isinstance(r, Rel)][:NAIVE_SAMPLE]
+    rels = [r for r in records if isinstance(r, Rel)][:sample]
     ends = {end for r in rels for end in (r.src, r.dst)}
     store.load([r for r in records if isinstance(r, Node) and (r.label, r.key) in ends])
     with store.driver.session(database=store.database) as session:
@@ -108,9 +110,12 @@ def _naive(store: Neo4jStore, records: list[Record]) -> tuple[int, float]:
     return len(rels), elapsed
 
 
-def run(quick: bool = False) -> None:
+def run(quick: bool = False) -> dict[str, Any]:
     uri = _uri()
     sizes = QUICK_SIZES if quick else SIZES
+    naive_n = QUICK_NAIVE_SAMPLE if quick else NAIVE_SAMPLE
+    warm_rels, warm_scale = (QUICK_WARMUP_RELS, QUICK_WARMUP_SCALE) if quick else (WARMUP_RELS, WARMUP_SCALE)
+    out: dict[str, Any] = {"baseline": f"one MERGE per transaction ({naive_n} relationships)", "sizes": []}
     driver = _driver(uri)
     pid = _server_pid()
     store = Neo4jStore(driver)
@@ -123,11 +128,11 @@ def run(quick: bool = False) -> None:
         with _exclusive(uri):
             # Warm-up, untimed: a fresh JVM compiles Neo4j's hot paths and plans each statement
             # during its first loads (3-5x slower); both loaders are then measured warm.
-            warmup = synthetic_records(WARMUP_RELS, WARMUP_SCALE)
+            warmup = synthetic_records(warm_rels, warm_scale)
             _clear(store)
             store.load(warmup)
             _clear(store)
-            _naive(store, warmup)
+            _naive(store, warmup, naive_n)
             for target, scale in sizes.items():
                 records = synthetic_records(target, scale)
                 _clear(store)
@@ -139,7 +144,7 @@ def run(quick: bool = False) -> None:
                     raise AssertionError(f"loaded {stats.rels_created} relationships, expected {target}")
                 cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
                 _clear(store)
-                n_naive, naive_s = _naive(store, records)
+                n_naive, naive_s = _naive(store, records, naive_n)
                 rate, naive_rate = target / load_s, n_naive / naive_s
                 print(
                     f"{target:>14,} {len(records):>10,} {load_s:>8.1f} {rate:>9,.0f} "
@@ -147,7 +152,11 @@ def run(quick: bool = False) -> None:
                     f"{(f'{target / cpu:,.0f}' if cpu else '-'):>10} {naive_rate:>11,.0f} {rate / naive_rate:>6.1f}x",
                     flush=True,
                 )
+                out["sizes"].append({"relationships": target, "load_s": round(load_s, 2), "rel_per_s": round(rate),
+                                     "server_cpu_s": None if cpu is None else round(cpu, 2),
+                                     "baseline_rel_per_s": round(naive_rate), "ratio": round(rate / naive_rate, 1)})
                 _clear(store)
     finally:
         driver.close()
-    print(f"goal: >= 30,000 relationships/s and >= 50x naive (naive: one MERGE per transaction, {NAIVE_SAMPLE} rels)")
+    print(f"goal: >= 30,000 relationships/s and >= 50x naive (naive: one MERGE per transaction, {naive_n} rels)")
+    return out

@@ -12,13 +12,15 @@ capped at 5,000 nodes: organisations, projects and procurements). Two pages of t
   from a CDN; those requests are aborted (no network), so they cost nothing. The baseline is
   given at most ``cap`` seconds.
 
-Both are timed from ``page.goto`` to the condition, in the same browser, one fresh page each.
-Goal: stakenet under 3 s. Baseline cap 30 s (``--quick``: 2,000 nodes, cap 20 s).
+Each side's timed interval runs from the graph in memory to a drawn, still page: writing its page
+(for stakenet that includes its own layout step, igraph's Fruchterman-Reingold in
+``viz.write_view``) plus the browser's time from ``page.goto`` to the condition, in the same
+browser, one fresh page each. Goal: stakenet under 3 s. Baseline cap 30 s for the browser part
+(``--quick``: 300 nodes, cap 10 s).
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -87,7 +89,7 @@ def _time_page(browser: Any, path: Path, condition: str, network: str, cap: floa
     return seconds, drawn, errors
 
 
-def run(quick: bool) -> None:
+def run(quick: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch_chromium, missing_chromium_message
@@ -95,7 +97,7 @@ def run(quick: bool) -> None:
     problem = missing_chromium_message()
     if problem:
         raise SystemExit(problem)
-    nodes, cap = (2_000, 20.0) if quick else (5_000, 30.0)
+    nodes, cap = (300, 10.0) if quick else (5_000, 30.0)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         G, load_s, extract_s = _graph(nodes, work)
@@ -123,12 +125,23 @@ def run(quick: bool) -> None:
                 browser.close()
     assert ours is not None, f"stakenet's page did not settle within {cap} s"
     assert ours_drawn == G.number_of_nodes(), (ours_drawn, G.number_of_nodes())
-    print(f"stakenet page: drawn and still in {ours:.2f} s ({ours_drawn:,} nodes drawn); goal < {GOAL_SECONDS:.0f} s: "
-          f"{'met' if ours < GOAL_SECONDS else 'MISSED'}; console errors: {len(ours_err)}")
-    if base is None:
-        print(f"baseline (pyvis default, physics on): not still after {cap:.0f} s; ratio > {cap / ours:.1f}x")
+    ours_total = write_s + ours
+    print(f"stakenet: layout + page {write_s:.2f} s, browser until drawn and still {ours:.2f} s: {ours_total:.2f} s "
+          f"({ours_drawn:,} nodes drawn); goal < {GOAL_SECONDS:.0f} s: {'met' if ours_total < GOAL_SECONDS else 'MISSED'}; "
+          f"console errors: {len(ours_err)}")
+    base_total = None if base is None else baseline_write_s + base
+    if base_total is None:
+        print(f"baseline (pyvis default, physics on): page {baseline_write_s:.2f} s, not still after {cap:.0f} s; "
+              f"ratio > {(baseline_write_s + cap) / ours_total:.1f}x")
     else:
-        print(f"baseline (pyvis default, physics on): still after {base:.2f} s ({base_drawn:,} nodes); "
-              f"ratio {base / ours:.1f}x")
-    print("result " + json.dumps({"nodes": G.number_of_nodes(), "stakenet_s": round(ours, 2),
-                                   "baseline_s": None if base is None else round(base, 2), "baseline_cap_s": cap}))
+        print(f"baseline (pyvis default, physics on): page {baseline_write_s:.2f} s, still after {base:.2f} s "
+              f"({base_drawn:,} nodes): {base_total:.2f} s; ratio {base_total / ours_total:.1f}x")
+    return {
+        "nodes": G.number_of_nodes(),
+        "stakenet": {"layout_and_page_s": round(write_s, 2), "browser_s": round(ours, 2), "total_s": round(ours_total, 2)},
+        "baseline": {"name": "pyvis 0.3.2 default page", "page_s": round(baseline_write_s, 2),
+                     "browser_s": None if base is None else round(base, 2),
+                     "total_s": None if base_total is None else round(base_total, 2), "browser_cap_s": cap},
+        "ratio": None if base_total is None else round(base_total / ours_total, 2),
+        "goal_s": GOAL_SECONDS,
+    }

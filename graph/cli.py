@@ -323,6 +323,63 @@ def load(ctx: click.Context, kind: str, paths: tuple[Path, ...], value_file: Pat
         click.echo(safe_text(line))
 
 
+@cli.command("neo4j-import")
+@click.argument("files_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--synthetic", "scale", type=int, required=True,
+              help="Import the synthetic network with this many organisations (700000: EU size).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic network.")
+@click.option("--neo4j-admin", "admin", metavar="COMMAND",
+              help="Run the import with this neo4j-admin command (e.g. neo4j-admin, or "
+                   "'docker compose run --rm -v ./import:/import neo4j neo4j-admin'); without it the command is printed.")
+@click.option("--files-root", "root", metavar="PATH",
+              help="Where neo4j-admin sees FILES_DIR (a container mount such as /import).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The Neo4j data directory neo4j-admin writes to, when known: an existing database there is "
+                   "refused before anything runs, and a failed import's leftovers are removed.")
+@click.option("--database", default="neo4j", show_default=True, help="Name of the database to build.")
+@click.pass_context
+def neo4j_import(ctx: click.Context, files_dir: Path, scale: int, seed: int, admin: str | None, root: str | None,
+                 data_dir: Path | None, database: str) -> None:
+    """Bulk path into an EMPTY Neo4j: write neo4j-admin CSV files, then `neo4j-admin database import full`.
+
+    Many times faster than a transactional load (bench/bench_neo4j_import.py), but it only builds a
+    new database: a database that exists is refused (load into it with `stakenet --neo4j-uri ... load`).
+    With --neo4j-uri, the running database is checked to be empty first. Start Neo4j on the imported
+    database afterwards; the first stakenet command creates the constraints.
+
+    \b
+    Example (docs/neo4j-import.md; the server must be stopped and its database not yet created):
+      stakenet neo4j-import import --synthetic 700000 --files-root /import \\
+          --neo4j-admin 'docker compose run --rm -v ./import:/import neo4j neo4j-admin'
+    """
+    import shlex
+
+    from graph.sources.synthetic import iter_records
+    from graph.store.neo4j_import import refuse_non_empty, run_import, write_import_files
+
+    cfg = ctx.find_object(StoreConfig)
+    if cfg is not None and cfg.neo4j_uri:
+        from graph.store import neo4j as neo4j_store  # type: ignore[attr-defined,unused-ignore]
+
+        driver = neo4j_store.connect(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password)
+        try:
+            with driver.session(database=cfg.neo4j_database) as session:
+                refuse_non_empty(
+                    lambda: int(session.run("MATCH (n) WHERE NOT n:Meta RETURN count(n) AS c").single(strict=True)["c"]),
+                    cfg.neo4j_database,
+                )
+        finally:
+            driver.close()
+    files = write_import_files(iter_records(scale=scale, seed=seed), files_dir)
+    click.echo(f"wrote {files.node_count:,} nodes and {files.rel_count:,} relationships to {files_dir}")
+    if admin is None:
+        click.echo("import them with (Neo4j stopped, the database not yet created):")
+        click.echo("  neo4j-admin " + shlex.join(files.admin_args(database, root)))
+        return
+    run_import(files, shlex.split(admin), database=database, data_dir=data_dir, root=root)
+    click.echo(f"imported into database {database!r}; start Neo4j on it (the first stakenet command adds the constraints)")
+
+
 def _eukg_filter(check: str) -> Any:
     """A click callback validating a harvest filter with graph.sources.eukg's ``check``."""
 

@@ -3,8 +3,13 @@
 #   scripts/neo4j.sh start   build if needed, start in the background, return once Bolt accepts connections
 #   scripts/neo4j.sh stop    stop the server started by `start`
 #   scripts/neo4j.sh status  say whether it runs
+#   scripts/neo4j.sh admin ARGS...  run neo4j-admin ARGS (org.neo4j.cli.AdminTool from Maven Central, e.g.
+#                            `database import full ...`) with NEO4J_HOME=$NEO4J_ADMIN_HOME (default .neo4j/admin):
+#                            it writes databases under $NEO4J_ADMIN_HOME/data
 # Environment: NEO4J_PORT (default 7687), NEO4J_HOME_DIR (default .neo4j: pid file, log, data),
-# NEO4J_START_TIMEOUT seconds (default 240), NEO4J_JAVA_OPTS (default -Xmx2g), NEO4J_PAGE_CACHE (default 256m).
+# NEO4J_START_TIMEOUT seconds (default 240), NEO4J_JAVA_OPTS (default -Xmx2g), NEO4J_PAGE_CACHE (default 256m),
+# NEO4J_DATA_DIR (start on this Neo4j data directory, e.g. one built by `admin database import full`, and keep it),
+# NEO4J_ADMIN_JAVA_OPTS (default -Xmx1g).
 # Authentication is disabled: this server is for tests on 127.0.0.1 only.
 set -euo pipefail
 
@@ -70,8 +75,10 @@ start() {
     # The harness makes a fresh database folder under --dir and deletes it on a clean stop.
     # setsid: the server outlives the shell (make) that started it.
     # shellcheck disable=SC2086
+    local data_args=()
+    [[ -n "${NEO4J_DATA_DIR:-}" ]] && data_args=(--data-dir "$NEO4J_DATA_DIR")
     setsid java $JAVA_OPTS -cp "$MODULE/target/classes:$(cat "$CLASSPATH_FILE")" stakenet.Neo4jTestServer \
-        --port "$PORT" --dir "$HOME_DIR/data" --page-cache "$PAGE_CACHE" >"$LOG" 2>&1 < /dev/null &
+        --port "$PORT" --dir "$HOME_DIR/data" --page-cache "$PAGE_CACHE" "${data_args[@]}" >"$LOG" 2>&1 < /dev/null &
     pid=$!
     echo "$pid" >"$PID_FILE"
     local waited=0
@@ -127,9 +134,20 @@ status() {
     fi
 }
 
+admin() {
+    mkdir -p "$HOME_DIR"
+    build
+    local home="${NEO4J_ADMIN_HOME:-$HOME_DIR/admin}"
+    mkdir -p "$home"
+    # shellcheck disable=SC2086
+    NEO4J_HOME="$home" exec java ${NEO4J_ADMIN_JAVA_OPTS:--Xmx1g} -cp "$MODULE/target/classes:$(cat "$CLASSPATH_FILE")" \
+        org.neo4j.cli.AdminTool "$@"
+}
+
 case "${1:-}" in
     start) start ;;
+    admin) shift; admin "$@" ;;
     stop) stop ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|admin ARGS..." >&2; exit 2 ;;
 esac

@@ -1,0 +1,83 @@
+"""Neo4j bulk import (neo4j-admin database import full) vs the transactional loader, same records.
+
+The records (the synthetic network, every node plus the first N relationships; default 4,000,000,
+quick: 5,000) are generated first, not timed. Timed end to end: folding the records and writing
+the importer's CSV files (graph/store/neo4j_import.py), then ``neo4j-admin database import full``
+(the Maven Central importer, ``scripts/neo4j.sh admin``, JVM start included) into a fresh data
+directory. The baseline, in the same run: ``Neo4jStore.load`` of the same records into the emptied
+test server (``NEO4J_TEST_URI``; **its database is emptied**, under the tests' lock), after an
+untimed warm-up. Both counts must agree. Goal: >= 100,000 rel/s and >= 5x the transactional loader.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_neo4j_load import WARMUP_RELS, WARMUP_SCALE, _clear, _driver, _exclusive, _uri
+from bench.common import synthetic_records
+from graph.store.neo4j import Neo4jStore
+from graph.store.neo4j_import import run_import, write_import_files
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (4_000_000, 204_000)  # relationships, synthetic scale (organisations)
+QUICK_SIZE = (5_000, 300)
+
+
+def _bulk(records: list, work: Path) -> tuple[dict[str, float], int]:
+    env = {**os.environ, "NEO4J_ADMIN_HOME": str(work / "home"), "NEO4J_HOME_DIR": str(work / "run")}
+    t0 = time.perf_counter()
+    files = write_import_files(records, work / "files")
+    t1 = time.perf_counter()
+    out = run_import(files, ["bash", str(ROOT / "scripts" / "neo4j.sh"), "admin"], data_dir=work / "home" / "data",
+                     env=env, options=["--max-off-heap-memory=2G"])
+    t2 = time.perf_counter()
+    m = re.search(r"(\d+) relationships", out)
+    imported = int(m.group(1)) if m else -1
+    return {"write_files_s": t1 - t0, "import_s": t2 - t1, "total_s": t2 - t0}, imported
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    target, scale = QUICK_SIZE if quick else SIZE
+    records = synthetic_records(target, scale)
+    work = Path(tempfile.mkdtemp(prefix="stakenet-bench-import-"))
+    try:
+        times, imported = _bulk(records, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    uri = _uri()
+    driver = _driver(uri)
+    try:
+        store = Neo4jStore(driver)
+        with _exclusive(uri):
+            _clear(store)
+            store.load(synthetic_records(min(WARMUP_RELS, target), WARMUP_SCALE if not quick else scale))
+            _clear(store)
+            t0 = time.perf_counter()
+            stats = store.load(records)
+            tx_s = time.perf_counter() - t0
+            tx_rels = store.counts().total_rels
+            _clear(store)
+    finally:
+        driver.close()
+    if not imported == tx_rels == stats.rels_created == target:
+        raise AssertionError(f"counts differ: bulk {imported}, transactional {tx_rels} ({stats.rels_created} created), "
+                             f"expected {target}")
+    bulk_rate, tx_rate = target / times["total_s"], target / tx_s
+    result = {
+        "relationships": target, "records": len(records),
+        "bulk": {**{k: round(v, 2) for k, v in times.items()}, "rel_per_s": round(bulk_rate)},
+        "baseline": {"name": "Neo4jStore.load (transactional)", "total_s": round(tx_s, 2), "rel_per_s": round(tx_rate)},
+        "ratio": round(bulk_rate / tx_rate, 2),
+        "goal": {"rel_per_s": 100_000, "ratio": 5},
+    }
+    print(f"{target:,} relationships ({len(records):,} records): bulk {times['total_s']:.1f} s "
+          f"(files {times['write_files_s']:.1f} s + neo4j-admin {times['import_s']:.1f} s) = {bulk_rate:,.0f} rel/s; "
+          f"transactional {tx_s:.1f} s = {tx_rate:,.0f} rel/s; ratio {bulk_rate / tx_rate:.1f}x "
+          "(goal >= 100,000 rel/s and >= 5x)", flush=True)
+    return result
