@@ -127,8 +127,8 @@ def test_db_of_another_schema_version(runner: CliRunner, tmp_path: Path) -> None
 def test_library_never_imports_viz() -> None:
     offenders = []
     for path in sorted((ROOT / "graph").rglob("*.py")):
-        if path.name == "cli.py":
-            continue  # the application edge may render views
+        if path.parent.name == "cli" and path.parent.parent.name == "graph":
+            continue  # the application edge (graph/cli/) may render views
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []

@@ -1,7 +1,7 @@
 """Interactive network views (pyvis / vis-network pages) of stakenet graphs.
 
 ``viz`` renders a networkx graph that already carries its attributes and metrics; it never opens
-or queries a store (``graph/cli.py`` fetches the graph with ``graph.neighbourhood`` and hands it
+or queries a store (``graph/cli/`` fetches the graph with ``graph.neighbourhood`` and hands it
 here), and nothing under ``graph/`` imports ``viz``.
 """
 

@@ -1,6 +1,6 @@
 """Stores: the embedded default (LadybugDB) and Neo4j, behind one small interface, :class:`Store`.
 
-Both store classes take an open connection (only ``graph/cli.py`` opens one) and offer:
+Both store classes take an open connection (only ``graph/cli/`` opens one) and offer:
 
 - ``ensure_schema()``: DDL / constraints from graph/model.py, schema version check;
 - ``load(records, batch_size=..., progress=...) -> LoadStats``: idempotent upsert of Node/Rel records;

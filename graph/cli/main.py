@@ -1,4 +1,4 @@
-"""The ``stakenet`` command line: thin click commands over the library.
+"""The ``stakenet`` command group and its commands (views in graph/cli/views.py): thin click commands.
 
 Each command parses options, calls one library function and prints its result. The store is
 selected once by the group (embedded by default, Neo4j when a URI is given), opened lazily by
@@ -9,97 +9,16 @@ module under graph/ allowed to import viz/ (lazily, inside the view commands).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from graph import __version__
-from graph.errors import AmbiguousReference, StakenetError
+from graph.cli.context import StakenetGroup, StoreConfig, _rows_of, get_store
+from graph.cli.views import view
+from graph.errors import StakenetError
 from graph.text import redact_url, safe_text
-
-
-@dataclass
-class StoreConfig:
-    """How to reach the store; filled by the group's options."""
-
-    db: Path
-    neo4j_uri: str | None
-    neo4j_user: str
-    neo4j_password: str | None
-    neo4j_database: str | None
-    store: Any = None
-
-    @property
-    def kind(self) -> str:
-        return "neo4j" if self.neo4j_uri else "embedded"
-
-    def describe(self) -> str:
-        return f"Neo4j at {redact_url(self.neo4j_uri)}" if self.neo4j_uri else f"embedded database {self.db}"
-
-
-class StakenetGroup(click.Group):
-    """A group that turns library errors into click's one-line errors (no tracebacks)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except StakenetError as exc:
-            # Messages quote data and URLs: control characters escaped, secrets redacted.
-            if isinstance(exc, AmbiguousReference):  # the candidates are listed; exit 2 like a usage error
-                raise click.UsageError(safe_text(exc)) from exc
-            raise click.ClickException(safe_text(exc)) from exc
-
-
-def get_store(ctx: click.Context, *, write: bool = True, create: bool = False) -> Any:
-    """The selected store, opened once per command and closed when the command ends.
-
-    The embedded database is opened read-only unless ``write`` (so several readers can share it
-    and a read-only file can be read), and only ``create`` makes a new one at a missing path. A
-    writer that finds the last writer's open marker (a crash) checks the graph first.
-    """
-    cfg = ctx.find_object(StoreConfig)
-    assert cfg is not None, "the stakenet group sets up the store configuration"
-    if cfg.store is not None:
-        return cfg.store
-    root = ctx.find_root()
-    if cfg.neo4j_uri:
-        from graph.store import neo4j as neo4j_store  # type: ignore[attr-defined,unused-ignore]
-
-        driver = neo4j_store.connect(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password)
-        root.call_on_close(driver.close)
-        store: Any = neo4j_store.Neo4jStore(driver, database=cfg.neo4j_database)
-        store.ensure_schema()
-    else:
-        from graph.store.embedded import EmbeddedStore, open_database
-
-        conn = open_database(cfg.db, read_only=not write, create=create)
-        root.call_on_close(conn.close)
-        store = EmbeddedStore(conn)
-        if write:
-            store.ensure_schema()
-        else:
-            store.check_schema()
-        if getattr(conn, "unclean", False):
-            _check_after_crash(store, cfg.db)
-    cfg.store = store
-    return store
-
-
-def _rows_of(store: Any) -> Any:
-    """A store's reader as the integrity check wants it: Cypher text -> rows as lists."""
-    return lambda cypher: [list(row.values()) for row in store.query(cypher)]
-
-
-def _check_after_crash(store: Any, db: Path) -> None:
-    """Run the integrity check on a database whose last writer did not close it; refuse it if damaged."""
-    from graph.store.integrity import check_integrity
-
-    found = check_integrity(_rows_of(store), store.rows)
-    if not found.ok:
-        raise StakenetError(f"{db} was not closed cleanly last time and is {found.verdict()}")
-    click.echo(f"note: {db} was not closed cleanly last time; `stakenet check` finds it intact.", err=True)
 
 
 @click.group(cls=StakenetGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -485,145 +404,6 @@ def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, wi
         click.echo(safe_text(compute_indicators(store, primary).summary()))
 
 
-# -- interactive views ------------------------------------------------------------------------------
-def _write_view_page(G: Any, out: Path, rerun: str, seed: int, colour: str) -> None:
-    """Render ``G`` with viz (imported here: graph/ never imports viz at module level) and report."""
-    from viz.views import write_view_page
-
-    for line in write_view_page(G, out, rerun, seed=seed, colour_by=colour):
-        click.echo(safe_text(line))
-
-
-def _view_options(default_max: int) -> Any:
-    """The options every view command shares."""
-
-    def decorate(f: Any) -> Any:
-        f = click.option("--seed", type=int, default=42, show_default=True, help="Seeds the layout.")(f)
-        f = click.option("--colour", type=click.Choice(["type", "community"]), default="type", show_default=True,
-                         help="Colour nodes by type or by community at first (the page can switch).")(f)
-        f = click.option("--out", type=click.Path(path_type=Path), default=".", show_default=True,
-                         help="The page to write: a .html file, or a folder that gets <view>-<id>.html.")(f)
-        f = click.option("--max-nodes", type=click.IntRange(min=1), default=default_max, show_default=True,
-                         help="Node cap: the nodes nearest the centre are kept; the page says how many were left out.")(f)
-        return f
-
-    return decorate
-
-
-@cli.group("view")
-def view() -> None:
-    """Write interactive network pages (HTML, work offline) to explore in a browser.
-
-    Each page has a legend, a search box that selects a node and highlights its neighbours,
-    filters (node type, fund, CPV group, year), colour by type or community, size by PageRank or
-    money, and a physics toggle. Views above 1,000 nodes get a precomputed layout.
-
-    \b
-    Example:
-      stakenet view ego "Region Gävleborg" --out out/
-      stakenet view region SE313 --out out/gavleborg.html
-    """
-
-
-@view.command("ego")
-@click.argument("org")
-@click.option("--depth", type=click.IntRange(min=1, max=4), default=1, show_default=True,
-              help="Hops through shared projects and procurements (1: partners, buyers and suppliers).")
-@_view_options(500)
-@click.pass_context
-def view_ego(ctx: click.Context, org: str, depth: int, max_nodes: int, out: Path, colour: str, seed: int) -> None:
-    """An organisation (org_id, organisation number or name) and its neighbourhood.
-
-    \b
-    Example:
-      stakenet view ego "Region Gävleborg" --depth 2 --max-nodes 1500 --out out/
-      stakenet view ego 2321000198 --out gavleborg.html
-    """
-    import shlex
-
-    from graph.neighbourhood import ego
-
-    G = ego(get_store(ctx, write=False), org, depth=depth, max_nodes=max_nodes)
-    _write_view_page(G, out, f"stakenet view ego {shlex.quote(org)} --depth {depth}", seed, colour)
-
-
-@view.command("community")
-@click.argument("community_id", metavar="ID", type=int)
-@_view_options(1000)
-@click.pass_context
-def view_community(ctx: click.Context, community_id: int, max_nodes: int, out: Path, colour: str, seed: int) -> None:
-    """A Louvain community (from `stakenet analyze`): its organisations and what ties them.
-
-    \b
-    Example:
-      stakenet analyze
-      stakenet view community 3 --out out/
-    """
-    from graph.neighbourhood import community
-
-    G = community(get_store(ctx, write=False), community_id, max_nodes=max_nodes)
-    _write_view_page(G, out, f"stakenet view community {community_id}", seed, colour)
-
-
-@view.command("region")
-@click.argument("nuts", metavar="NUTS")
-@_view_options(1500)
-@click.pass_context
-def view_region(ctx: click.Context, nuts: str, max_nodes: int, out: Path, colour: str, seed: int) -> None:
-    """A region (NUTS code or name, sub-regions included): its projects, organisations and markets.
-
-    \b
-    Example:
-      stakenet view region SE313 --out out/gavleborg.html
-      stakenet view region "Gävleborgs län" --max-nodes 3000 --out out/
-    """
-    import shlex
-
-    from graph.neighbourhood import region
-
-    G = region(get_store(ctx, write=False), nuts, max_nodes=max_nodes)
-    _write_view_page(G, out, f"stakenet view region {shlex.quote(nuts)}", seed, colour)
-
-
-@view.command("market")
-@click.option("--buyer", required=True, metavar="ORG", help="The buying organisation: org_id, organisation number or name.")
-@click.option("--depth", type=click.IntRange(min=1, max=2), default=1, show_default=True,
-              help="2 adds the suppliers' other contracts and their buyers.")
-@_view_options(800)
-@click.pass_context
-def view_market(ctx: click.Context, buyer: str, depth: int, max_nodes: int, out: Path, colour: str, seed: int) -> None:
-    """A buyer's supplier market: its procurements and the suppliers that won them.
-
-    \b
-    Example:
-      stakenet view market --buyer "Region Gävleborg" --out out/
-      stakenet view market --buyer 2321000198 --depth 2 --max-nodes 2000 --out market.html
-    """
-    import shlex
-
-    from graph.neighbourhood import market
-
-    G = market(get_store(ctx, write=False), buyer, depth=depth, max_nodes=max_nodes)
-    _write_view_page(G, out, f"stakenet view market --buyer {shlex.quote(buyer)} --depth {depth}", seed, colour)
-
-
-@view.command("network")
-@_view_options(1500)
-@click.pass_context
-def view_network(ctx: click.Context, max_nodes: int, out: Path, colour: str, seed: int) -> None:
-    """The whole stakeholder network, organisations tied directly, capped by PageRank.
-
-    \b
-    Example:
-      stakenet analyze
-      stakenet view network --max-nodes 3000 --colour community --out out/
-    """
-    from graph.neighbourhood import stakeholder_overview
-
-    G = stakeholder_overview(get_store(ctx, write=False), max_nodes=max_nodes)
-    _write_view_page(G, out, "stakenet view network", seed, colour)
-
-
 @cli.command("check")
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
@@ -643,3 +423,6 @@ def check_command(ctx: click.Context) -> None:
     if not found.ok:
         raise click.ClickException(found.verdict())
     click.echo(found.verdict())
+
+
+cli.add_command(view)
