@@ -14,7 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.identity import OrgResolver, PartnerResolver, normalize_name, official_props
+from graph.identity import (
+    MISTYPED_KEPT,
+    MISTYPED_MERGED,
+    OrgResolver,
+    PartnerResolver,
+    normalize_name,
+    official_props,
+)
 from graph.model import NODE_TYPES, REL_TYPES
 from graph.records import Node, Record, Rel
 
@@ -153,9 +160,6 @@ def merge_name_keyed(store: Any, batch_size: int | None = None,
     return dict(counts)
 
 
-MISTYPED_MERGED = ("buyers merged: organisation number fails its check digit, buyer name equals a valid-numbered "
-                   "buyer's (number kept in org_number_aliases)")
-MISTYPED_KEPT = "buyers kept apart: organisation number fails its check digit, no single valid-numbered buyer of that name"
 
 
 def fold_mistyped_buyers(store: Any, batch_size: int | None = None) -> list[tuple[str, str]]:

@@ -38,12 +38,14 @@ from graph import themes
 from graph.counties import NUTS_VERSION, county_name
 from graph.errors import RowError
 from graph.identity import (
+    MISTYPED_MERGED,
     OrgNumber,
     OrgResolver,
     anonymous_key,
     current_names,
     is_redacted,
     name_key,
+    normalize_name,
     official_props,
     parse_org_number,
     procurement_key,
@@ -230,9 +232,40 @@ def iter_records(
         path, report if report is not None else FileReport(str(path), SOURCE),
         resolver if resolver is not None else OrgResolver(), values, seen if seen is not None else set(),
         placer if placer is not None else Placer())
+    reader.twins = mistyped_twins(path, encoding)
     for number, row in checked_rows(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, reader.report):
         yield from reader.row(number, row)
     yield from reader.finish()
+
+
+def mistyped_twins(path: Path, encoding: str) -> dict[str, str]:
+    """Buyer numbers of this file that fail the Swedish check digit, mapped to the one valid number
+    whose buyer has the same normalised name in this file (REGION DALARNA 2331000180 -> 2321000180).
+
+    A first, light pass over the buyer columns, so the buyer is one node from its first row on (a
+    node made and folded away after the load would make a reload look like a change). Numbers
+    with no such twin, or several, stay as they are; folding after the load handles twins met in
+    another file.
+    """
+    names: dict[str, set[str]] = {}
+    scratch = FileReport(str(path), SOURCE)  # the real pass reports this file's problems
+    for _, row in iter_table(path, encoding, (BUYER_NUMBER, BUYER_NAME), KNOWN_COLUMNS, scratch, PROCUREMENT_ID):
+        if row[BUYER_NUMBER] and row[BUYER_NAME]:
+            names.setdefault(row[BUYER_NUMBER], set()).add(normalize_name(row[BUYER_NAME]))
+    valid: dict[str, set[str]] = {}
+    for raw, normalised in names.items():
+        on = parse_org_number(raw)
+        if on.valid and on.kind == "se":
+            for n in normalised:
+                valid.setdefault(n, set()).add(raw)
+    twins: dict[str, str] = {}
+    for raw, normalised in names.items():
+        on = parse_org_number(raw)
+        if on.kind == "se" and not on.valid:
+            targets = set().union(*(valid.get(n, set()) for n in normalised))
+            if len(targets) == 1:
+                twins[raw] = targets.pop()
+    return twins
 
 
 class _AwardsReader:
@@ -257,6 +290,8 @@ class _AwardsReader:
         self.numbered_aliases: set[tuple[str, str]] = set()
         self.redacted: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self.awards: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        # mistyped buyer number -> the valid number of the same buyer in this file (mistyped_twins)
+        self.twins: dict[str, str] = {}
 
     def _parse(self, number: int, row: dict[str, str]) -> tuple[str | None, int | None, dict[str, bool | None]] | None:
         try:
@@ -282,7 +317,8 @@ class _AwardsReader:
             return
         published, bids, flags = parsed
         buyer_id = yield from self._buyer(row)
-        key = procurement_key(buyer_id, row[PROCUREMENT_ID])
+        # A procurement keeps the number it was published under (as when the buyer is folded after a load).
+        key = procurement_key(self._number(row[BUYER_NUMBER]).org_id, row[PROCUREMENT_ID])
         yield from self._procurement(number, row, key, buyer_id, {**flags, "published": published})
         size = SIZES.get(row[SUPPLIER_SIZE])
         if row[SUPPLIER_SIZE] and size is None:
@@ -301,10 +337,21 @@ class _AwardsReader:
         yield from self._award(key, lot, supplier_id, supplier, {
             "lot_id": lot, "contracted_bids": bids, "supplier_size": size, "source": SOURCE})
 
+    def _number(self, raw: str) -> OrgNumber:
+        return self.numbers.get(raw) or self.numbers.setdefault(raw, parse_org_number(raw))
+
     def _buyer(self, row: dict[str, str]) -> Generator[Record, None, str]:
         """The buyer's org_id; its node (number only) at first sight, its other properties at the end."""
         raw = row[BUYER_NUMBER]
-        on = self.numbers.get(raw) or self.numbers.setdefault(raw, parse_org_number(raw))
+        twin = self.twins.get(raw)
+        if twin is not None:
+            raw = twin
+            if (row[BUYER_NUMBER], twin) not in self.emitted:
+                self.emitted.add((row[BUYER_NUMBER], twin))
+                target = self._number(twin).org_id
+                self.report.flag(MISTYPED_MERGED, f"{row[BUYER_NUMBER]} {row[BUYER_NAME]} -> {target}")
+                yield Node("Organisation", {"org_id": target, "org_number_aliases": [row[BUYER_NUMBER]], "source": SOURCE})
+        on = self._number(raw)
         buyer_id = on.org_id
         seen = self.buyers.get(buyer_id)
         if seen is None:
