@@ -1,0 +1,93 @@
+"""Competition indicators on the real 2021 exports, checked against figures computed straight from the files."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from fingerprint import first_difference, graph_fingerprint
+from graph.competition import compute_competition
+from graph.ingest.load import load_files
+from graph.queries import run_query
+from graph.store.embedded import EmbeddedStore, open_database
+
+GAVLEBORG = "2321000198"
+TENDERS = "se_procurement_2021_tenders.xlsx"
+FOUR = ("se_procurement_2021_tenders.xlsx", "se_procurement_2021_awards.csv",
+        "se_procurement_2021_procurements.xlsx", "se_procurement_2021_contracted_value.csv")
+
+
+def _oracle(data: Path) -> dict[str, tuple[int, int]]:
+    """(single-tender lots, lots) nationally and for Region Gävleborg, and the mean, with openpyxl."""
+    ws = openpyxl.load_workbook(data / TENDERS, read_only=True).worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = list(next(rows))
+    buyer, tenders = header.index("Organisationsnummer för köpare"), header.index("Antal anbud, Summa")
+    counts = [(str(r[buyer]), int(r[tenders])) for r in rows if r[tenders] is not None]
+    gav = [t for b, t in counts if b == GAVLEBORG]
+    return {"nation": (sum(1 for _, t in counts if t == 1), len(counts)),
+            "gavleborg": (sum(1 for t in gav if t == 1), len(gav)),
+            "mean": statistics.fmean(t for _, t in counts)}  # type: ignore[dict-item]
+
+
+@pytest.fixture(scope="module")
+def loaded(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    conn = open_database(tmp_path_factory.mktemp("competition") / "a.db")
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    load_files(store, "upphandling", [shared_data / f for f in FOUR])
+    yield store
+    conn.close()
+
+
+def test_single_bid_rate_matches_the_file(loaded, shared_data):
+    oracle = _oracle(shared_data)
+    assert oracle["nation"] == (2311, 11395) and oracle["gavleborg"] == (5, 44)
+    comp = compute_competition(loaded)
+    sb = comp.national["single_bid_rate"]
+    assert (sb.numerator, sb.n) == oracle["nation"]
+    assert round(sb.value, 4) == 0.2028
+    assert comp.national["tenders_mean"].value == pytest.approx(oracle["mean"]) and round(oracle["mean"], 2) == 5.44
+    gav = comp.entities["buyer"]["SE-ON:" + GAVLEBORG].figures["single_bid_rate"]
+    assert (gav.numerator, gav.n) == oracle["gavleborg"]
+    assert gav.median is not None and 0 <= gav.percentile <= 1
+    risk = comp.entities["buyer"]["SE-ON:" + GAVLEBORG].risk
+    assert risk["components"] and risk["coverage"].endswith("components")
+
+
+def test_named_query_gives_the_same_figures(loaded, shared_data):
+    oracle = _oracle(shared_data)
+    result = run_query(loaded, "single_bid_rate_by_buyer", {"min_lots": 1, "limit": 100000})
+    rows = {r[0]: r for r in result.rows}
+    row = rows["SE-ON:" + GAVLEBORG]
+    assert (row[3], row[2]) == oracle["gavleborg"]
+    assert sum(r[3] for r in result.rows) == oracle["nation"][0]
+    assert sum(r[2] for r in result.rows) == oracle["nation"][1]
+
+
+def test_four_exports_in_another_order_give_the_same_graph(loaded, shared_data, tmp_path):
+    conn = open_database(tmp_path / "b.db")
+    other = EmbeddedStore(conn)
+    other.ensure_schema()
+    load_files(other, "upphandling", [shared_data / f for f in reversed(FOUR)])
+    a, b = graph_fingerprint(loaded), graph_fingerprint(other)
+    conn.close()
+    assert len(a["nodes"]["Lot"]) == 11395
+    assert a == b, first_difference(a, b)
+
+
+@pytest.mark.neo4j
+def test_embedded_and_neo4j_agree(neo4j_store, embedded_store, shared_data):
+    for store in (neo4j_store, embedded_store):
+        load_files(store, "upphandling", [shared_data / TENDERS])
+    got = []
+    for store in (neo4j_store, embedded_store):
+        comp = compute_competition(store)
+        gav = comp.entities["buyer"]["SE-ON:" + GAVLEBORG].figures["single_bid_rate"]
+        got.append((comp.national["single_bid_rate"].numerator, comp.national["single_bid_rate"].n,
+                    gav.numerator, gav.n, comp.national["tenders_mean"].value))
+    assert got[0] == got[1]
+    assert got[0][:4] == (2311, 11395, 5, 44)
