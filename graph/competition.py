@@ -187,8 +187,8 @@ def _figures(lots: Sequence[Lot], procs: Sequence[Mapping[str, Any]], awarded: s
 
 def _risk(figures: Mapping[str, Figure]) -> dict[str, Any]:
     """The composite risk score: the weighted mean of the available components (few-case figures left out)."""
-    parts = {name: figures[name].value for name in RISK_COMPONENTS
-             if name in figures and figures[name].value is not None and not figures[name].few}
+    parts: dict[str, float] = {name: v for name in RISK_COMPONENTS if name in figures and not figures[name].few
+                               and (v := figures[name].value) is not None}
     weight = sum(RISK_COMPONENTS[n] for n in parts)
     score = sum(RISK_COMPONENTS[n] * v for n, v in parts.items()) / weight if weight else None
     available = [n for n in RISK_COMPONENTS if n in figures]
@@ -227,8 +227,8 @@ def _baseline(entities: Mapping[str, Entity]) -> None:
     """Each figure's national median and percentile among entities of its kind with >= MIN_CASES cases."""
     names = {n for e in entities.values() for n in e.figures}
     for name in names:
-        pool = sorted(e.figures[name].value for e in entities.values()  # type: ignore[type-var]
-                      if name in e.figures and e.figures[name].value is not None and not e.figures[name].few)
+        pool: list[float] = sorted(v for e in entities.values() if name in e.figures and not e.figures[name].few
+                                   and (v := e.figures[name].value) is not None)
         if not pool:
             continue
         median = float(statistics.median(pool))
@@ -266,9 +266,10 @@ def compute_competition(store: Any) -> Competition:
     buyer_of_supplier: dict[str, Counter[str]] = defaultdict(Counter)
     cpvs_of_supplier: dict[str, set[str]] = defaultdict(set)
     for pid, _lot, sup, redacted in awards:
-        p = procs.get(pid)
-        if redacted or p is None:
+        found = procs.get(pid)
+        if redacted or found is None:
             continue
+        p = found
         for key in _entity_keys(p["buyer"], p["cpv"], county):
             if key[0] != "county":
                 wins_of[key][sup] += 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from fingerprint import first_difference, graph_fingerprint
+
 from graph.competition import compute_competition
 from graph.ingest.load import load_files
 from graph.queries import run_query
