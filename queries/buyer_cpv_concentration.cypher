@@ -7,7 +7,7 @@
 //   largest supplier's share of the market's awards (winner share); a risk signal, not a finding.
 MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[:AWARDED_TO]->(s:Organisation)
 WHERE p.cpv IS NOT NULL AND NOT coalesce(s.quality, '') CONTAINS 'redacted_person'
-WITH b, substring(p.cpv, 0, 2) AS cpv_division, s, count(*) AS won
+WITH b, left(p.cpv, 2) AS cpv_division, s, count(*) AS won
 WITH b, cpv_division, sum(won) AS awards, count(s) AS suppliers, max(won) AS top_supplier_awards
 WHERE awards >= $min_awards
 RETURN b.org_id AS buyer_id, b.name AS buyer, cpv_division, awards, suppliers, top_supplier_awards,

@@ -1,5 +1,5 @@
 // Question: How much competition do buyers get: which buyers have the highest share of lots with a single tender received?
-// Parameter: $min_lots (int, default 10) Leave out buyers with fewer lots whose tender count is known.
+// Parameter: $min_lots (int, default 5) Leave out buyers with fewer lots whose tender count is known.
 // Parameter: $limit (int, default 50) How many buyers at most.
 // Columns: buyer_id, buyer, lots, single_bid_lots, single_bid_rate, tenders_mean
 // Note: single-bid rate as docs/indicators.md defines it (OCP Cardinal R018, all procedures): lots with
