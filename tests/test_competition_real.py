@@ -91,3 +91,22 @@ def test_embedded_and_neo4j_agree(neo4j_store, embedded_store, shared_data):
                     gav.numerator, gav.n, comp.national["tenders_mean"].value))
     assert got[0] == got[1]
     assert got[0][:4] == (2311, 11395, 5, 44)
+
+
+def test_report_json_gives_the_same_figures(loaded, shared_data):
+    from graph.report.collect import collect_report
+    from graph.report.schema import validate_report
+
+    oracle = _oracle(shared_data)
+    data = collect_report(loaded, org="Region Gävleborg", now="2026-01-01T00:00:00Z", version="test")
+    validate_report(data)
+    comp = data["competition"]
+    sb = comp["national"]["single_bid_rate"]
+    assert (sb["numerator"], sb["n"]) == oracle["nation"]
+    assert round(comp["national"]["tenders_mean"]["value"], 2) == 5.44
+    [buyer] = [e for e in comp["scope"] if e["kind"] == "buyer"]
+    gav = buyer["figures"]["single_bid_rate"]
+    assert (gav["numerator"], gav["n"]) == oracle["gavleborg"]
+    assert buyer["risk"]["components"] and "components" in buyer["risk"]["coverage"]
+    assert {f["code"] for f in comp["flags"]} >= {"SB-LOT", "CAPTIVE", "HETERO"}
+    assert next(f for f in comp["flags"] if f["code"] == "SB-LOT")["raised"] == oracle["nation"][0]
