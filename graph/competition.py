@@ -58,7 +58,8 @@ PROCUREMENTS_CYPHER = (
 )
 AWARDS_CYPHER = (
     "MATCH (p:Procurement)-[a:AWARDED_TO]->(s:Organisation) "
-    "RETURN p.procurement_id AS procurement, a.lot_id AS lot, s.org_id AS supplier, s.quality AS quality"
+    "RETURN p.procurement_id AS procurement, a.lot_id AS lot, s.org_id AS supplier, s.quality AS quality, "
+    "a.value AS award_value, p.value AS procurement_value"
 )
 NAMES_CYPHER = "MATCH (o:Organisation) RETURN o.org_id AS org, o.name AS name"
 
@@ -143,6 +144,7 @@ class Competition:
     awarded_lots: set[tuple[str, str]]
     winners: dict[tuple[str, str], set[str]]
     heterogeneous_cutoff: float | None = None
+    winner_shares: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # buyer -> suppliers' shares
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,7 +158,7 @@ class Competition:
 
 
 def _figures(lots: Sequence[Lot], procs: Sequence[Mapping[str, Any]], awarded: set[str],
-             winner_counts: Counter[str] | None) -> dict[str, Figure]:
+             winner_counts: Counter[str] | None, winner_values: Mapping[str, float] | None = None) -> dict[str, Figure]:
     known = [lt.tenders for lt in lots if lt.tenders is not None]
     open_known = [lt.tenders for lt in lots if lt.tenders is not None and lt.procedure in OPEN_PROCEDURES]
     single = sum(1 for t in known if t == 1)
@@ -182,6 +184,10 @@ def _figures(lots: Sequence[Lot], procs: Sequence[Mapping[str, Any]], awarded: s
         total = sum(winner_counts.values())
         top = max(winner_counts.values()) if winner_counts else 0
         out["top_winner_share"] = Figure(top / total if total else None, total, top, total)
+        values = winner_values or {}
+        worth = sum(values.values())
+        best = max(values.values()) if values else 0.0
+        out["top_winner_share_value"] = Figure(best / worth if worth > 0 else None, len(values), best, len(winner_counts))
     return out
 
 
@@ -196,9 +202,13 @@ def _risk(figures: Mapping[str, Figure]) -> dict[str, Any]:
             "coverage": f"{len(parts)} of {len(available)} components"}
 
 
-def read_competition(store: Any) -> tuple[list[Lot], dict[str, dict[str, Any]], list[tuple[str, str, str, bool]]]:
+Award = tuple[str, str, str, bool, float | None]
+
+
+def read_competition(store: Any) -> tuple[list[Lot], dict[str, dict[str, Any]], list[Award]]:
     """Lots (with their procurement's procedure and CPV), procurements by id, and awards as
-    (procurement, lot, supplier, redacted), read from either store."""
+    (procurement, lot, supplier, redacted, value), read from either store. An award's value is its
+    own, else its procurement's split equally among the procurement's awards (docs/indicators.md)."""
     procs: dict[str, dict[str, Any]] = {}
     for buyer, pid, procedure, ctype, cpv, coordinated, appealed, e_auction in store.rows(PROCUREMENTS_CYPHER, {}):
         procs[pid] = {"buyer": buyer, "procurement": pid, "procedure": procedure, "contract_type": ctype,
@@ -209,8 +219,11 @@ def read_competition(store: Any) -> tuple[list[Lot], dict[str, dict[str, Any]], 
         p = procs.get(pid, {})
         lots.append(Lot(buyer, pid, lot, None if tenders is None else int(tenders), p.get("procedure"), p.get("cpv")))
     lots.sort(key=lambda lt: (lt.procurement, lt.lot))
-    awards = sorted((pid, str(lot), sup, REDACTED_QUALITY in str(q or "").split(";"))
-                    for pid, lot, sup, q in store.rows(AWARDS_CYPHER, {}))
+    rows = list(store.rows(AWARDS_CYPHER, {}))
+    per_proc = Counter(r[0] for r in rows)
+    awards = sorted((pid, str(lot), sup, REDACTED_QUALITY in str(q or "").split(";"),
+                     float(av) if av is not None else (float(pv) / per_proc[pid] if pv is not None else None))
+                    for pid, lot, sup, q, av, pv in rows)
     return lots, procs, awards
 
 
@@ -248,7 +261,7 @@ def compute_competition(store: Any) -> Competition:
     awarded = {a[0] for a in awards}
     awarded_lots = {(a[0], a[1]) for a in awards}
     winners: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for pid, lot, sup, redacted in awards:
+    for pid, lot, sup, redacted, _v in awards:
         if not redacted:
             winners[(pid, lot)].add(sup)
     lots_of: dict[tuple[str, str], list[Lot]] = defaultdict(list)
@@ -265,7 +278,8 @@ def compute_competition(store: Any) -> Competition:
     supplier_procs: dict[str, set[str]] = defaultdict(set)
     buyer_of_supplier: dict[str, Counter[str]] = defaultdict(Counter)
     cpvs_of_supplier: dict[str, set[str]] = defaultdict(set)
-    for pid, _lot, sup, redacted in awards:
+    value_of: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for pid, _lot, sup, redacted, value in awards:
         found = procs.get(pid)
         if redacted or found is None:
             continue
@@ -273,6 +287,8 @@ def compute_competition(store: Any) -> Competition:
         for key in _entity_keys(p["buyer"], p["cpv"], county):
             if key[0] != "county":
                 wins_of[key][sup] += 1
+                if value is not None:
+                    value_of[key][sup] += value
         supplier_procs[sup].add(pid)
         buyer_of_supplier[sup][p["buyer"]] += 1
         if p["cpv"]:
@@ -284,7 +300,8 @@ def compute_competition(store: Any) -> Competition:
         kind, ident = key
         name = names.get(ident) if kind != "buyer_cpv" else names.get(ident.partition("|")[0])
         e = Entity(kind, ident, name, _figures(lots_of.get(key, []), procs_of.get(key, []), awarded,
-                                               wins_of.get(key) if kind in ("buyer", "buyer_cpv", "cpv") else None))
+                                               wins_of.get(key) if kind in ("buyer", "buyer_cpv", "cpv") else None,
+                                               value_of.get(key)))
         entities[kind][ident] = e
     for ents in entities.values():
         _baseline(ents)
@@ -294,7 +311,17 @@ def compute_competition(store: Any) -> Competition:
     captive = _captive(buyer_of_supplier, names)
     hetero, cutoff = _heterogeneous({s: c for s, c in cpvs_of_supplier.items()
                                      if sum(buyer_of_supplier[s].values()) >= CAPTIVE_MIN_AWARDS}, names)
-    return Competition(national, entities, captive, hetero, lots, procs, awarded_lots, winners, cutoff)
+    shares = {b: _winner_shares(wins_of[("buyer", b)], value_of.get(("buyer", b), {}), names)
+              for (kind, b) in list(wins_of) if kind == "buyer"}
+    return Competition(national, entities, captive, hetero, lots, procs, awarded_lots, winners, cutoff, shares)
+
+
+def _winner_shares(counts: Counter[str], values: Mapping[str, float], names: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """Each supplier's share of one buyer's non-redacted awards and of their known value, largest first."""
+    total, worth = sum(counts.values()), sum(values.values())
+    return [{"supplier": s, "supplier_name": names.get(s), "awards": n, "share": n / total,
+             "value": values.get(s), "value_share": values[s] / worth if worth > 0 and s in values else None}
+            for s, n in sorted(counts.items(), key=lambda sn: (-sn[1], -values.get(sn[0], 0.0), sn[0]))]
 
 
 def _captive(buyer_of_supplier: Mapping[str, Counter[str]], names: Mapping[str, str | None]) -> list[dict[str, Any]]:

@@ -70,3 +70,54 @@ def test_catalogue_codes_are_unique_and_anchored():
     codes = [f.code for f in CATALOGUE]
     assert len(codes) == len(set(codes)) and all(f.anchor and f.rule for f in CATALOGUE)
     assert {f.level for f in CATALOGUE} == {"lot", "procurement", "buyer", "supplier"}
+
+
+def test_winner_shares_by_awards_and_value(embedded_store):
+    from graph.records import Node, Rel
+
+    buyer, a, b = "SE-ON:2321000198", "NAME:upphandling:a", "NAME:upphandling:b"
+    recs = [Node("Organisation", {"org_id": o, "name": o, "source": "t"}) for o in (buyer, a, b)]
+    # P1: value 200 split over A's two lots; P2: B's award carries its own value 400; P3: unknown value.
+    for pid, value, awards in (("P1", 200.0, [(a, "1", None), (a, "2", None)]), ("P2", None, [(b, "1", 400.0)]),
+                               ("P3", None, [(a, "1", None)])):
+        key = f"{buyer}|{pid}"
+        recs += [Node("Procurement", {"procurement_id": key, "value": value, "source": "t"}),
+                 Rel("BUYER_OF", ("Organisation", buyer), ("Procurement", key), {"source": "t"})]
+        recs += [Rel("AWARDED_TO", ("Procurement", key), ("Organisation", s), {"lot_id": lot, "value": v, "source": "t"})
+                 for s, lot, v in awards]
+    embedded_store.load(recs)
+    comp = compute_competition(embedded_store)
+    shares = {w["supplier"]: w for w in comp.winner_shares[buyer]}
+    assert (shares[a]["awards"], shares[a]["share"]) == (3, 0.75)
+    assert shares[a]["value"] == 200.0 and shares[b]["value_share"] == pytest.approx(400 / 600)
+    figures = comp.entities["buyer"][buyer].figures
+    assert figures["top_winner_share"].value == 0.75 and figures["top_winner_share"].few
+    assert figures["top_winner_share_value"].value == pytest.approx(400 / 600)
+    assert comp.entities["buyer"][buyer].risk["score"] is None  # every component rests on few cases
+
+
+def test_flags_command_lists_the_catalogue_and_a_buyers_flags(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+    from graph.store.embedded import EmbeddedStore, open_database
+
+    db = tmp_path / "f.db"
+    conn = open_database(db)
+    store = EmbeddedStore(conn)
+    store.ensure_schema()
+    load_files(store, "upphandling", [_tenders(tmp_path / "t.csv", [("2321000198", "MT1", "L1", "1"),
+                                                                   ("2321000198", "MT1", "L2", "3")])])
+    conn.close()
+    listed = CliRunner().invoke(cli, ["--db", str(db), "flags", "--list"])
+    assert listed.exit_code == 0, listed.output
+    assert all(f.code in listed.output and f.anchor in listed.output for f in CATALOGUE)
+    got = CliRunner().invoke(cli, ["--db", str(db), "flags", "--buyer", "2321000198"])
+    assert got.exit_code == 0, got.output
+    assert "SE-ON:2321000198|MT1|L1\tSingle tender received" in got.output and "|L2\t" not in got.output
+    by_lot = CliRunner().invoke(cli, ["--db", str(db), "flags", "--lot", "SE-ON:2321000198|MT1|L1"])
+    assert "SB-OPEN" in by_lot.output and "not findings of wrongdoing" in by_lot.output
+    by_id = CliRunner().invoke(cli, ["--db", str(db), "flags", "--procurement", "MT1"])
+    assert by_id.exit_code == 0 and "SB-LOT" in by_id.output
+    unknown = CliRunner().invoke(cli, ["--db", str(db), "flags", "--procurement", "NOPE"])
+    assert unknown.exit_code == 1 and "no procurement 'NOPE'" in unknown.output

@@ -26,6 +26,7 @@ LABELS = {
     "non_open_share": "non-open procedure share", "appeal_rate": "appeal rate", "framework_share": "framework share",
     "coordinated_share": "coordinated-procurement share", "e_auction_share": "e-auction share",
     "unawarded_share": "procurements without any award", "top_winner_share": "largest winner's share of awards",
+    "top_winner_share_value": "largest winner's share of award value",
 }
 RATIO = frozenset(LABELS) - {"tenders_mean", "tenders_median"}
 
@@ -66,6 +67,8 @@ def collect_competition(store: Any, *, region: str | None = None, org: str | Non
         "scope": scope,
         "highest_single_bid_rate": [_entity(e) for e in buyers[:top]],
         "captive": comp.captive[:top] if not org else [c for c in comp.captive if org in (c["buyer"], c["supplier"])],
+        "winner_shares": [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in w.items()}
+                          for w in comp.winner_shares.get(org, [])[:top]] if org else [],
         "captive_count": len(comp.captive),
         "heterogeneous_count": len(comp.heterogeneous),
         "procedure_weights": PROCEDURE_WEIGHTS,
@@ -113,6 +116,11 @@ def competition_sections(data: Mapping[str, Any] | None, table: Callable[[list[s
         blocks.append(f"Composite risk score {score} ({risk.get('coverage')}; mean of "
                       + (", ".join(f"{k} {v:.3f} (weight {risk['weights'][k]:g})" for k, v in risk["components"].items())
                          or "no component") + ").")
+    if data.get("winner_shares"):
+        blocks.append("Winner shares: each supplier's share of the organisation's non-redacted awards and of their known value:")
+        blocks.append(table(["supplier", "awards", "share", "value share"],
+                            [[str(w["supplier_name"] or w["supplier"]), f"{w['awards']:,}", f"{w['share']:.1%}",
+                              "n/a" if w["value_share"] is None else f"{w['value_share']:.1%}"] for w in data["winner_shares"]]))
     blocks.append(f"Buyers with the highest single-bid rate (at least {MIN_CASES} lots with a known count):")
     blocks.append(table(["buyer", "single-bid rate", "lots", "risk score (components)"],
                         [[f"{e['name'] or e['key']} ({e['key']})", _value("single_bid_rate", e["figures"]["single_bid_rate"]["value"]),
