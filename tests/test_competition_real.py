@@ -114,3 +114,56 @@ def test_report_json_gives_the_same_figures(loaded, shared_data):
     assert buyer["risk"]["components"] and "components" in buyer["risk"]["coverage"]
     assert {f["code"] for f in comp["flags"]} >= {"SB-LOT", "CAPTIVE", "HETERO"}
     assert next(f for f in comp["flags"] if f["code"] == "SB-LOT")["raised"] == oracle["nation"][0]
+
+
+def _sheet(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
+    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h) for h in next(rows)]
+    return header, [r for _, r in zip(range(limit), rows)]
+
+
+def _write(path: Path, header: list[str], rows: list[tuple]) -> Path:
+    import csv
+
+    if path.suffix == ".xlsx":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(header)
+        for r in rows:
+            ws.append(list(r))
+        wb.save(path)
+        return path
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(["" if v is None else str(v) for v in r] for r in rows)
+    return path
+
+
+def test_shuffled_rows_and_csv_or_xlsx_give_the_same_graph(shared_data, tmp_path):
+    """Rows shuffled, CSV or XLSX, files in either order: one graph, and the oracle's single-bid count."""
+    import random
+
+    th, trows = _sheet(shared_data / TENDERS, 3000)
+    ph, prows = _sheet(shared_data / "se_procurement_2021_procurements.xlsx", 3000)
+    shuffled_t, shuffled_p = trows[:], prows[:]
+    random.Random(15).shuffle(shuffled_t)
+    random.Random(16).shuffle(shuffled_p)
+    variants = [
+        [_write(tmp_path / "t1.csv", th, trows), _write(tmp_path / "p1.csv", ph, prows)],
+        [_write(tmp_path / "p2.xlsx", ph, shuffled_p), _write(tmp_path / "t2.xlsx", th, shuffled_t)],
+    ]
+    prints = []
+    for i, files in enumerate(variants):
+        conn = open_database(tmp_path / f"v{i}.db")
+        store = EmbeddedStore(conn)
+        store.ensure_schema()
+        report = load_files(store, "upphandling", files)
+        assert report.rejected == 0
+        prints.append(graph_fingerprint(store))
+        sb = compute_competition(store).national["single_bid_rate"]
+        col = th.index("Antal anbud, Summa")
+        assert (sb.numerator, sb.n) == (sum(1 for r in trows if r[col] == 1), len(trows))
+        conn.close()
+    assert prints[0] == prints[1], first_difference(prints[0], prints[1])
