@@ -107,6 +107,10 @@ def competition_sections(data: Mapping[str, Any] | None, table: Callable[[list[s
         f"({_value('single_bid_rate', sb['value'])}); {_value('tenders_mean', data['national']['tenders_mean']['value'])} "
         "tenders per lot on average.",
         table(head, _rows(data["national"])),
+        "Non-open procedure share weights (in the style of the Fazekas index's procedure-type component): "
+        + "; ".join(f"{k} {v:g}" for k, v in data["procedure_weights"].items())
+        + ". Composite risk score: the mean of the available components, weights "
+        + ", ".join(f"{k} {v:g}" for k, v in data["risk_components"].items()) + ".",
     ]
     for e in data["scope"]:
         risk = e["risk"]
