@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from pathlib import Path
 
@@ -167,3 +168,22 @@ def test_shuffled_rows_and_csv_or_xlsx_give_the_same_graph(shared_data, tmp_path
         assert (sb.numerator, sb.n) == (sum(1 for r in trows if r[col] == 1), len(trows))
         conn.close()
     assert prints[0] == prints[1], first_difference(prints[0], prints[1])
+
+
+def test_queries_agree_with_the_indicators(loaded):
+    """Captive suppliers, buyer x CPV winner shares and a buyer's flags: the named queries and graph.competition."""
+    from graph.competition_flags import flags_of
+
+    comp = compute_competition(loaded)
+    captive = run_query(loaded, "captive_suppliers", {"limit": 100000})
+    assert {(r[0], r[2]) for r in captive.rows} == {(c["supplier"], c["buyer"]) for c in comp.captive}
+    assert len(captive.rows) > 100
+    markets = run_query(loaded, "buyer_cpv_concentration", {"min_awards": 5, "limit": 100000})
+    for buyer, _name, cpv, awards, _s, top, share in markets.rows:
+        f = comp.entities["buyer_cpv"][f"{buyer}|{cpv}"].figures["top_winner_share"]
+        assert (f.n, f.numerator) == (awards, top) and math.floor(f.value * 10000 + 0.5) / 10000 == share
+    flagged = run_query(loaded, "competition_flags_of_buyer", {"buyer_id": "SE-ON:" + GAVLEBORG}).dicts()
+    python = flags_of(comp, buyer="SE-ON:" + GAVLEBORG)
+    assert sum(r["single_bid_lots"] for r in flagged) == sum(1 for c, *_ in python if c == "SB-LOT") == 5
+    assert {r["procurement_id"] for r in flagged if r["appealed"]} == {i for c, _, i in python if c == "APPEAL"}
+    assert {r["procurement_id"] for r in flagged if r["no_award"]} == {i for c, _, i in python if c == "NOAWARD"}
