@@ -187,3 +187,20 @@ def test_queries_agree_with_the_indicators(loaded):
     assert sum(r["single_bid_lots"] for r in flagged) == sum(1 for c, *_ in python if c == "SB-LOT") == 5
     assert {r["procurement_id"] for r in flagged if r["appealed"]} == {i for c, _, i in python if c == "APPEAL"}
     assert {r["procurement_id"] for r in flagged if r["no_award"]} == {i for c, _, i in python if c == "NOAWARD"}
+
+
+def test_lots_join_the_awards_on_buyer_id_and_lot(loaded, shared_data):
+    """The join counts of the report, against the files read with csv and openpyxl."""
+    import csv
+
+    from graph.report.competition import collect_competition
+
+    th, trows = _sheet(shared_data / TENDERS, 10**6)
+    b, p, lt = (th.index(c) for c in ("Organisationsnummer för köpare", "Upphandlings-ID", "Anbudsområdes-ID"))
+    tender_keys = {(str(r[b]), str(r[p]), str(r[lt])) for r in trows}
+    with (shared_data / "se_procurement_2021_awards.csv").open(encoding="utf-8", newline="") as fh:
+        award_keys = {(r["Organisationsnummer för köpare"], r["Upphandlings-ID"],
+                       r["Anbudsområdes-ID"] or r["Upphandlings-ID"]) for r in csv.DictReader(fh)}
+    join = collect_competition(loaded)["join"]  # type: ignore[index]
+    assert join == {"lots": len(tender_keys), "lots_with_awards": len(tender_keys & award_keys),
+                    "awarded_lots": len(award_keys), "awarded_lots_without_tenders": len(award_keys - tender_keys)}

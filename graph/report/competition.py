@@ -61,7 +61,10 @@ def collect_competition(store: Any, *, region: str | None = None, org: str | Non
               if e.figures["single_bid_rate"].value is not None and not e.figures["single_bid_rate"].few]
     buyers.sort(key=lambda e: (-(e.figures["single_bid_rate"].value or 0.0), e.key))
     counts = Counter(code for code, *_ in raised(comp))
+    lot_keys = {(lt.procurement, lt.lot) for lt in comp.lots}
     return {
+        "join": {"lots": len(lot_keys), "lots_with_awards": len(lot_keys & comp.awarded_lots),
+                 "awarded_lots": len(comp.awarded_lots), "awarded_lots_without_tenders": len(comp.awarded_lots - lot_keys)},
         "caveat": CAVEAT,
         "national": {k: _fig(f) for k, f in comp.national.items()},
         "scope": scope,
@@ -105,7 +108,10 @@ def competition_sections(data: Mapping[str, Any] | None, table: Callable[[list[s
         data["caveat"],
         f"Nationally {sb['numerator']:,} of {sb['n']:,} lots received a single tender "
         f"({_value('single_bid_rate', sb['value'])}); {_value('tenders_mean', data['national']['tenders_mean']['value'])} "
-        "tenders per lot on average.",
+        "tenders per lot on average. "
+        f"{data['join']['lots_with_awards']:,} of the {data['join']['lots']:,} lots join an award on (buyer, "
+        f"Upphandlings-ID, Anbudsområdes-ID); {data['join']['awarded_lots_without_tenders']:,} of "
+        f"{data['join']['awarded_lots']:,} awarded lots have no tenders row (tenders received unknown).",
         table(head, _rows(data["national"])),
         "Non-open procedure share weights (in the style of the Fazekas index's procedure-type component): "
         + "; ".join(f"{k} {v:g}" for k, v in data["procedure_weights"].items())
