@@ -157,6 +157,33 @@ def parity_records() -> list[Record]:
     recs += _procurement("UH-2021-030", DALARNA, 900000.0, (True, False, True), [(ATEA, "1", 6, None)])
     recs += _procurement("UH-2021-031", DALARNA, 450000.0, (False, False, False), [(MEDICO, "1", 2, None)])
     recs += _procurement("UH-2021-032", DALARNA, 450000.0, (False, False, False), [(STAD, "1", 3, None)])
+    recs += _competition()
+    return recs
+
+
+BOLLNAS = "SE-ON:2120002361"  # Bollnäs kommun, unplaced: buys only from one builder (a captive supplier)
+BOLLNAS_BYGG = "NAME:upphandling:bollnäs bygg ab"
+
+
+def _competition() -> list[Record]:
+    """Lots with tenders received, CPV, procedure and appeals on Region Gävleborg's procurements, and a
+    buyer whose only supplier wins all its awards there (competition queries; tied rates on purpose)."""
+    recs: list[Record] = []
+    lots = {"UH-2021-001": [("1", 3), ("2", 1)], "UH-2021-002": [("1", 1)], "UH-2021-003": [("1", 2)],
+            "UH-2021-004": [("1", 4), ("2", 1)], "UH-2021-005": [("1", None)], "UH-2021-010": [("1", 1)]}
+    for pid, pl in lots.items():
+        recs.append(Node("Procurement", {"procurement_id": pid, "cpv": "45000000", "source": S,
+                                         "procedure": "Öppet förfarande" if pid != "UH-2021-002" else "Förenklat förfarande",
+                                         "appealed": pid == "UH-2021-004"}))
+        for lot, tenders in pl:
+            key = f"{pid}|{lot}"
+            recs.append(Node("Lot", {"lot_key": key, "procurement_id": pid, "lot_id": lot, "tenders_received": tenders,
+                                     "source": S}))
+            recs.append(Rel("HAS_LOT", ("Procurement", pid), ("Lot", key), {"source": S}))
+    recs += _org(BOLLNAS, "Bollnäs kommun", None, org_number="2120002361", is_public=True)
+    recs.append(Node("Organisation", {"org_id": BOLLNAS_BYGG, "name": "Bollnäs Bygg AB", "source": S}))
+    for pid in ("UH-2021-040", "UH-2021-041", "UH-2021-042"):
+        recs += _procurement(pid, BOLLNAS, 100000.0, (None, None, None), [(BOLLNAS_BYGG, "1", 1, None)])
     return recs
 
 
@@ -223,6 +250,16 @@ def test_every_query_agrees_on_a_synthetic_network(tmp_path: Any, neo4j_store: A
     metrics = [{"org_id": r["org_id"], "community": i % 5, "pagerank": 1.0 / (1 + i % 17)} for i, r in enumerate(orgs)]
     embedded.write_properties("Organisation", metrics)
     neo4j_store.write_properties("Organisation", metrics)
+    # The generator has no tenders export: lots of its awards with tenders received 1..4 (many single-bid ties).
+    awarded = embedded.query("MATCH (p:Procurement)-[a:AWARDED_TO]->() RETURN DISTINCT p.procurement_id AS p, "
+                             "a.lot_id AS lot ORDER BY p, lot")
+    lots: list[Record] = []
+    for i, r in enumerate(awarded):
+        key = f"{r['p']}|{r['lot']}"
+        lots += [Node("Lot", {"lot_key": key, "procurement_id": r["p"], "lot_id": r["lot"], "tenders_received": 1 + i % 4,
+                              "source": S}), Rel("HAS_LOT", ("Procurement", r["p"]), ("Lot", key), {"source": S})]
+    embedded.load(lots)
+    neo4j_store.load(lots)
 
     def busiest(pattern: str, skip: int = 0) -> str:
         rows = embedded.query(f"MATCH (o:Organisation){pattern} RETURN o.org_id AS k, count(*) AS n ORDER BY n DESC, k")

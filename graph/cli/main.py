@@ -425,4 +425,31 @@ def check_command(ctx: click.Context) -> None:
     click.echo(found.verdict())
 
 
+@cli.command("flags")
+@click.option("--list", "list_", is_flag=True, help="Print the red-flag catalogue: code, level, title, rule, anchor.")
+@click.option("--buyer", metavar="ORG", help="Flags of a buyer (org_id, organisation number or name).")
+@click.option("--procurement", metavar="ID", help="Flags of a procurement (procurement_id, or an Upphandlings-ID used by one buyer).")
+@click.option("--lot", metavar="LOT_KEY", help="Flags of a lot ('<procurement_id>|<Anbudsområdes-ID>').")
+@click.option("--supplier", metavar="ORG", help="Flags of a supplier and of the lots it won.")
+@click.pass_context
+def flags(ctx: click.Context, list_: bool, buyer: str | None, procurement: str | None, lot: str | None,
+          supplier: str | None) -> None:
+    """Competition risk signals (a closer look, never an accusation): the catalogue, or the flags of one entity.
+
+    \b
+    Example:
+      stakenet flags --list
+      stakenet flags --buyer "Region Gävleborg"
+    """
+    from graph.competition_flags import catalogue_lines, resolve_flag_target
+
+    if list_:
+        click.echo("\n".join(catalogue_lines()))
+        return
+    if sum(x is not None for x in (buyer, procurement, lot, supplier)) != 1:
+        raise click.UsageError("give --list, or one of --buyer, --procurement, --lot, --supplier")
+    click.echo(safe_text("\n".join(resolve_flag_target(get_store(ctx, write=False), buyer=buyer,
+                                                       procurement=procurement, lot=lot, supplier=supplier))))
+
+
 cli.add_command(view)

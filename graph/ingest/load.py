@@ -27,10 +27,13 @@ from graph.ingest.provenance import file_digest, source_node
 from graph.ingest.summaries import placement_line
 from graph.io.reports import FileReport, Reject, write_rejects
 from graph.records import Record
-from graph.sources import cordis, interreg, nuts, projektbanken, upphandling
+from graph.sources import cordis, interreg, nuts, projektbanken, upphandling, upphandling_lots
 from graph.store import LoadStats
 
 KINDS = ("upphandling", "projektbanken", "nuts", "interreg", "cordis")
+# The procurement statistics exports other than the awards, as the per-file kind their records are read as.
+UPPHANDLING_EXPORTS = {"procurements": "upphandling-procurements", "tenders": "upphandling-tenders",
+                       "awards": "upphandling", "value": "upphandling-value"}
 PARTNER_KINDS = ("interreg", "cordis")
 
 
@@ -151,7 +154,11 @@ def _source_records(kind: str, path: Path, report: FileReport) -> Iterator[Recor
 
 
 def _records_for(kind: str, path: Path, encoding: str, values: dict[str, float] | None, resolver: OrgResolver,
-                 report: FileReport, seen: set[str], pics: dict[str, str] | None = None) -> Iterator[Record]:
+                 report: FileReport, seen: set[str], pics: dict[str, str] | None = None,
+                 lots: dict[str, dict[str, set[str]]] | None = None) -> Iterator[Record]:
+    if kind in ("upphandling-procurements", "upphandling-tenders"):
+        return upphandling_lots.iter_records(path, kind.partition("-")[2], encoding=encoding, values=values,
+                                             resolver=resolver, report=report, seen=seen, lots=lots)
     if kind in PARTNER_KINDS:
         partners = resolver if isinstance(resolver, PartnerResolver) else PartnerResolver()
         if kind == "interreg":
@@ -159,7 +166,7 @@ def _records_for(kind: str, path: Path, encoding: str, values: dict[str, float] 
         return cordis.iter_records(path, encoding=encoding, resolver=partners, report=report, pics=pics)
     if kind == "upphandling":
         return upphandling.iter_records(path, encoding=encoding, values=values, resolver=resolver, report=report,
-                                        seen=seen)
+                                        seen=seen, lots=lots)
     if kind == "projektbanken":
         return projektbanken.iter_records(path, encoding=encoding, resolver=resolver, report=report)
     return nuts.iter_records(path, encoding=encoding, report=report)
@@ -206,6 +213,39 @@ def check_rejects_path(rejects_path: Path, inputs: Sequence[Path], protected: Se
         raise SourceError(f"--rejects {rejects_path} is not a regular file. Give another path.")
 
 
+def upphandling_plan(files: Sequence[Path], value_file: Path | None,
+                     encoding: str) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """The procurement exports among ``files`` (recognised by their header) as ``(path, per-file kind)``
+    in load order (procurements, tenders, awards; files of one kind in the order given), and the
+    contracted-value files. SourceError for a header matching no export, or a ``--value-file`` that
+    is not the value export."""
+    kinds = {path: upphandling_lots.detect_export(path, encoding) for path in files}
+    if value_file is not None and upphandling_lots.detect_export(value_file, encoding) != "value":
+        raise SourceError(f"{value_file}: --value-file expects the contracted value export "
+                          f"(columns {', '.join(upphandling.VALUE_COLUMNS)})")
+    order = upphandling_lots.LOAD_ORDER
+    ranked = sorted(range(len(files)), key=lambda i: (order.index(kinds[files[i]]), i))
+    plan = [(files[i], UPPHANDLING_EXPORTS[kinds[files[i]]]) for i in ranked if kinds[files[i]] != "value"]
+    value_files = [files[i] for i in ranked if kinds[files[i]] == "value"] + ([value_file] if value_file else [])
+    return plan, value_files
+
+
+def _read_value_files(paths: Sequence[Path], encoding: str) -> tuple[dict[str, float] | None, list[FileReport]]:
+    """Contracted values of all value files (summed per procurement key) and each file's report."""
+    if not paths:
+        return None, []
+    values: dict[str, float] = {}
+    reports = []
+    for vp in paths:
+        report = FileReport(str(vp), "upphandling-value", source_id=f"upphandling-value:{vp.name}:{file_digest(vp)}")
+        t0 = time.perf_counter()
+        for key, value in upphandling.read_values(vp, encoding, report).items():
+            values[key] = values.get(key, 0.0) + value
+        report.seconds = time.perf_counter() - t0
+        reports.append(report)
+    return values, reports
+
+
 def load_files(
     store: Any,
     kind: str,
@@ -219,7 +259,10 @@ def load_files(
 ) -> LoadReport:
     """Load source files of ``kind`` (``upphandling``, ``projektbanken``, ``nuts``, ``interreg``, ``cordis``) into ``store``.
 
-    ``value_file`` (upphandling only) is the contracted-value export, joined on Upphandlings-ID.
+    ``value_file`` (upphandling only) is the contracted-value export, joined on (buyer, Upphandlings-ID).
+    For upphandling, ``paths`` may hold any of the four statistics exports (awards, contracted value,
+    tenders, procurements; CSV or XLSX), recognised by their header (``upphandling_plan``) and
+    loaded in one fixed order whatever the order given.
     Rows that cannot be parsed are left out, counted, and written to ``rejects_path`` when given.
     Raises SourceError for an unreadable file (missing, wrong encoding, missing columns) before
     anything of any file is loaded. Loading the same files again changes no count. ``rejects_path``
@@ -244,31 +287,31 @@ def load_files(
     stats = LoadStats()
     reports: list[FileReport] = []
     kwargs: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}
-    values: dict[str, float] | None = None
-    value_report: FileReport | None = None
-    if value_file is not None:
-        vp = Path(value_file)
-        value_report = FileReport(str(vp), "upphandling-value", source_id=f"upphandling-value:{vp.name}:{file_digest(vp)}")
-        t0 = time.perf_counter()
-        values = upphandling.read_values(vp, encoding, value_report)
-        value_report.seconds = time.perf_counter() - t0
+    plan = [(path, kind) for path in files]
+    value_paths: list[Path] = []
+    if kind == "upphandling":
+        plan, value_paths = upphandling_plan(files, Path(value_file) if value_file else None, encoding)
+    values, value_reports = _read_value_files(value_paths, encoding)
     # Every file is checked (encoding, columns, structure) before any is loaded: no partial loads.
-    for path in files:
-        _preflight(kind, path, encoding)
+    for path, file_kind in plan:
+        _preflight(file_kind, path, encoding)
     procurement_ids: set[str] = set()
-    for path in files:
-        report = FileReport(str(path), kind, source_id=f"{kind}:{path.name}:{file_digest(path)}")
+    lots: dict[str, dict[str, set[str]]] = {}
+    for path, file_kind in plan:
+        report = FileReport(str(path), file_kind, source_id=f"{file_kind}:{path.name}:{file_digest(path)}")
         t0 = time.perf_counter()
-        records = _records_for(kind, path, encoding, values, resolver, report, procurement_ids, pics)
+        records = _records_for(file_kind, path, encoding, values, resolver, report, procurement_ids, pics, lots)
         stats.add(store.load(records, **kwargs))
-        stats.add(store.load(_source_records(kind, path, report)))
+        stats.add(store.load(_source_records(file_kind, path, report)))
         report.seconds = time.perf_counter() - t0
         reports.append(report)
-    if value_report is not None and values is not None:
-        unmatched = len(set(values) - procurement_ids)
+    for item in upphandling_lots.lot_conflicts(lots):
+        reports[-1].flag(upphandling_lots.LOT_BUYERS, item)
+    for value_path, value_report in zip(value_paths, value_reports, strict=True):
+        unmatched = len(set(values or ()) - procurement_ids)
         if unmatched:
-            value_report.notes["procurements with a value but no award rows (value not loaded)"] = unmatched
-        stats.add(store.load(_source_records("upphandling-value", Path(value_file or ""), value_report)))
+            value_report.notes["procurements with a value but no row in the loaded exports (value not loaded)"] = unmatched
+        stats.add(store.load(_source_records("upphandling-value", value_path, value_report)))
         reports.append(value_report)
     merged = merge_name_keyed(store, flag=reports[-1].flag if reports else None, **kwargs)
     report_out = LoadReport(kind, reports, stats, resolver.counts, merged, seconds=time.perf_counter() - start)

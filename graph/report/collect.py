@@ -32,6 +32,7 @@ from graph.indicators import (
 from graph.ingest.summaries import identity_summary
 from graph.neighbourhood import slug
 from graph.report.collaboration import collect_collaboration
+from graph.report.competition import collect_competition
 from graph.report.profiles import find_region, org_profile, region_profile, resolve_org
 from graph.report.queries import (
     Q_COMMUNITY_BUYERS,
@@ -381,6 +382,7 @@ def collect_report(
         step(f"organisation {org_id}")
         org_part = org_profile(store, org_id, ind, top)
     collaboration = collect_collaboration(store, region=region, top=top)
+    competition = collect_competition(store, region=region, org=org_id, top=top)
     notes = []
     if not coverage["pagerank"]:
         notes.append("Network metrics are not in the graph yet: run `stakenet analyze` for PageRank, betweenness and communities.")
@@ -425,6 +427,7 @@ def collect_report(
         "charts": charts,
         "views": _views(region, org_part, communities["largest"]),
         **({"collaboration": collaboration} if collaboration else {}),
+        **({"competition": competition} if competition else {}),
     }
 
 

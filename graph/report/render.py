@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from graph.report.charts import CHART_TITLES
 from graph.report.collaboration import collaboration_sections
+from graph.report.competition import competition_sections
 from graph.report.rows import MIN_AWARDS_FOR_SIGNAL, hhi_text, share
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -185,6 +186,7 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
                              [[_org_cell(r), _fmt_num(r["projects"]), _fmt_num(r["procurements_as_buyer"]), _fmt_num(r["awards_as_supplier"]), _fmt_num(r["pagerank"])] for r in br["top"]]))
     sections.append(("Bridges between EU funding and procurement", blocks))
     sections.extend(collaboration_sections(data.get("collaboration"), _Table))
+    sections.extend(competition_sections(data.get("competition"), _Table))
 
     if data["region"]:
         sections.append((f"Region profile: {data['region']['name']} ({data['region']['nuts_code']})", _region_blocks(data["region"])))

@@ -218,6 +218,7 @@ def iter_records(
     report: FileReport | None = None,
     seen: set[str] | None = None,
     placer: Placer | None = None,
+    lots: dict[str, dict[str, set[str]]] | None = None,
 ) -> Iterator[Record]:
     """Nodes and relationships of one awards export, nodes before the relationships using them.
 
@@ -225,7 +226,8 @@ def iter_records(
     ``resolver`` matches suppliers to numbered organisations; ``report`` collects rejects and
     data-quality findings; ``seen`` collects the procurement keys met (to tell which value rows
     had no awards); ``placer`` places buyers in their county by name (``report.placements``
-    counts them by rule).
+    counts them by rule); ``lots`` (Anbudsområdes-ID -> file -> buyers, shared by the files of one
+    load) flags a lot given with different buyers (``upphandling_lots.lot_conflicts``).
     """
     path = Path(path)
     reader = _AwardsReader(
@@ -233,6 +235,7 @@ def iter_records(
         resolver if resolver is not None else OrgResolver(), values, seen if seen is not None else set(),
         placer if placer is not None else Placer())
     reader.twins = mistyped_twins(path, encoding)
+    reader.lots_seen = lots
     for number, row in checked_rows(path, encoding, AWARD_COLUMNS, KNOWN_COLUMNS, reader.report):
         yield from reader.row(number, row)
     yield from reader.finish()
@@ -292,6 +295,7 @@ class _AwardsReader:
         self.awards: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         # mistyped buyer number -> the valid number of the same buyer in this file (mistyped_twins)
         self.twins: dict[str, str] = {}
+        self.lots_seen: dict[str, dict[str, set[str]]] | None = None
 
     def _parse(self, number: int, row: dict[str, str]) -> tuple[str | None, int | None, dict[str, bool | None]] | None:
         try:
@@ -327,6 +331,8 @@ class _AwardsReader:
             self.report.notes[NO_SIZE] += 1
         self.report.notes["award rows"] += 1
         lot = row[LOT_ID] or row[PROCUREMENT_ID]
+        if self.lots_seen is not None and row[LOT_ID]:
+            self.lots_seen.setdefault(lot, {}).setdefault(self.path.name, set()).add(buyer_id)
         supplier = row[SUPPLIER_NAME]
         if is_redacted(supplier):
             self.report.notes["redacted suppliers (Personuppgift), one anonymous node per award"] += 1
