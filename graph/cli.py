@@ -177,8 +177,11 @@ def _effective_argv(ctx: click.Context) -> list[str]:
 @click.option("--format", "formats", default="md,html,json", show_default=True, help="Comma-separated: md, html, json.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows per ranking.")
 @click.option("--quiet", is_flag=True, help="Do not print progress on stderr.")
+@click.option("--views/--no-views", "with_views", default=True, show_default=True,
+              help="Also write the interactive pages the report links to (network, region, ego, market, communities).")
 @click.pass_context
-def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Path, formats: str, top: int, quiet: bool) -> None:
+def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Path, formats: str, top: int, quiet: bool,
+           with_views: bool) -> None:
     """Write a network report (Markdown, HTML, JSON with charts) from the selected store.
 
     Metrics come from `stakenet analyze`; run it first for PageRank, betweenness and communities.
@@ -197,10 +200,41 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
     progress = None if quiet else (lambda step: click.echo(safe_text(f"report: {step} ..."), err=True))
     paths = write_report(
         get_store(ctx), out_dir, formats=chosen, region=region, org=org, top=top,
-        command=command_line(_effective_argv(ctx)), progress=progress,
+        command=command_line(_effective_argv(ctx)), progress=progress, view_prefix=_view_prefix(ctx),
     )
     for path in paths.all():
         click.echo(safe_text(path))
+    if with_views and "html" in chosen:
+        _write_report_views(ctx, paths.data.get("views", []), out_dir, progress)
+
+
+def _view_prefix(ctx: click.Context) -> str:
+    """`stakenet` with the store options the report was made from, for the commands it states."""
+    from graph.report import command_line
+
+    cfg = ctx.find_object(StoreConfig)
+    if cfg is not None and cfg.neo4j_uri:
+        return command_line(["--neo4j-uri", cfg.neo4j_uri])
+    db = Path(cfg.db).resolve() if cfg is not None else None
+    return command_line(["--db", str(db)]) if db else "stakenet"
+
+
+def _write_report_views(ctx: click.Context, views: Any, out_dir: Path, progress: Any) -> None:
+    """Write the pages the report links to into its folder, so that every link resolves."""
+    from graph import neighbourhood as nb
+
+    store = get_store(ctx)
+    build = {
+        "network": lambda arg: nb.stakeholder_overview(store, max_nodes=1500),
+        "region": lambda arg: nb.region(store, arg, max_nodes=1500),
+        "ego": lambda arg: nb.ego(store, arg, depth=1, max_nodes=500),
+        "market": lambda arg: nb.market(store, arg, depth=1, max_nodes=800),
+        "community": lambda arg: nb.community(store, int(arg), max_nodes=1000),
+    }
+    for v in views:
+        if progress:
+            progress(f"view {v['file']}")
+        _write_view_page(build[v["view"]](v["arg"]), out_dir / v["file"], v["command"].rsplit(" --out ", 1)[0], 42, "type")
 
 
 @cli.command("query")

@@ -393,6 +393,22 @@ def test_golden_figures_recomputed_from_the_generator_records(synthetic_store: E
     assert region["buyers"] == len({b for b, _ in region_awards})
     assert region["awards"] == len(region_awards) and region["size_known_awards"] == len(sized)
     assert region["sme_share"] == pytest.approx(sum(size[s] in sme for s in sized) / len(sized), abs=1e-6)
+    # key findings: the county against every county, recomputed from the records
+    rows = {r["key"]: r for r in data["key_findings"]["tables"][0]["rows"]}
+    assert data["key_findings"]["tables"][0]["peers"] == "counties"
+    assert rows["awards"]["value"] == len(region_awards)
+    assert rows["sme_share"]["value"] == pytest.approx(region["sme_share"], abs=1e-6)
+    by_county: dict[str, list[str]] = {}
+    for b, s in awards:
+        if b in placed and size.get(s):
+            by_county.setdefault(placed[b], []).append(s)
+    shares = sorted(sum(size[s] in sme for s in won) / len(won) for won in by_county.values())
+    own = sum(size[s] in sme for s in sized) / len(sized)
+    mid = len(shares) // 2
+    assert rows["sme_share"]["peers"] == len(shares)
+    assert rows["sme_share"]["median"] == pytest.approx(shares[mid] if len(shares) % 2 else (shares[mid - 1] + shares[mid]) / 2, abs=1e-6)
+    below = sum(x < own - 1e-12 for x in shares) + sum(abs(x - own) <= 1e-12 for x in shares) / 2
+    assert rows["sme_share"]["percentile"] == pytest.approx(100 * below / len(shares), abs=0.05)
     places: dict[str, set[str]] = {}
     for r in rels:
         if r.type == "LOCATED_IN" and r.src[0] == "Project":
