@@ -237,3 +237,14 @@ def test_no_internal_key_in_the_visible_text(real_report: Any) -> None:
     page = paths.html.read_text(encoding="utf-8")
     assert "<td>Personuppgift" not in page, "redacted suppliers are one summary row, not listed one by one"
     assert "8 awards to natural persons, redacted" in text
+
+
+@pytest.mark.browser
+def test_real_report_fits_1024_px_in_chromium(real_report: Any, page: Any) -> None:
+    paths, _ = real_report
+    page.set_viewport_size({"width": 1024, "height": 800})
+    page.goto(paths.html.as_uri())
+    page.wait_for_load_state("load")
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner == 1024, f"the page is {scroll}px wide in a 1024px window"
+    assert page.locator("h2").first.inner_text() == "Key findings"
