@@ -564,3 +564,28 @@ def view_network(ctx: click.Context, max_nodes: int, out: Path, colour: str, see
 
     G = stakeholder_overview(get_store(ctx), max_nodes=max_nodes)
     _write_view_page(G, out, "stakenet view network", seed, colour)
+
+
+@cli.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "csv"]))
+@click.option("--network", type=click.Choice(["collaboration", "market", "buyers", "stakeholder"]),
+              help="Export this projection with its metrics (default: the whole graph, every node and relationship).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (csv: a folder for nodes.csv and edges.csv). Default: stakenet-<network>.<format>.")
+@click.option("--force", is_flag=True, help="Overwrite an existing target.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seeds betweenness sampling and Louvain.")
+@click.pass_context
+def export_command(ctx: click.Context, fmt: str, network: str | None, out: Path | None, force: bool, seed: int) -> None:
+    """Write a network (or the whole graph) with its metrics for Gephi, Cytoscape or a spreadsheet.
+
+    \b
+    Example:
+      stakenet export graphml --network market --out market.graphml
+      stakenet export gexf --network stakeholder
+      stakenet export csv --out graph-csv
+    """
+    from graph.export import export_network
+
+    info = export_network(get_store(ctx), fmt, network=network, out=out, force=force, seed=seed)
+    what = f"the {info.network} network" if info.network else "the whole graph"
+    click.echo(safe_text(f"wrote {info.path}: {what}, {info.nodes:,} nodes, {info.edges:,} edges"))
