@@ -21,9 +21,9 @@ import networkx as nx
 
 from graph.analysis.analyze import analyze_projection
 from graph.analysis.projections import NETWORKS, projection
+from graph.display import display_name, org_number_text
 from graph.errors import ExportError
 from graph.model import NODE_TYPES, REL_TYPES
-from graph.report.names import display_name, org_number_text
 
 FORMATS = ("graphml", "gexf", "csv")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0 (GraphML, GEXF)

@@ -29,6 +29,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.display import display_name
 from graph.errors import StakenetError
 from graph.lookup import resolve_organisation, resolve_region
 from graph.viewattrs import currency_text, filter_names, org_filter_lists, role_class
@@ -65,7 +66,7 @@ Q_AWARD_BY_PROC = (
 )
 Q_ORG_PROPS = (
     "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.name, o.org_number, o.size, o.sector, "
-    "o.source, o.pagerank, o.community"
+    "o.source, o.pagerank, o.community, o.aliases"
 )
 Q_PROJECT_PROPS = (
     "MATCH (p:Project) WHERE p.project_id IN $ids RETURN p.project_id, p.title, p.eu_budget, p.total_budget, "
@@ -193,10 +194,11 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
     for label, ident in nodes:
         by_label[label].append(ident)
     attrs: dict[Key, dict[str, Any]] = {}
-    for org_id, name, number, size, sector, source, pagerank, community in _batched(store, Q_ORG_PROPS, by_label["Organisation"]):
+    for org_id, name, number, size, sector, source, pagerank, community, aliases in _batched(
+            store, Q_ORG_PROPS, by_label["Organisation"]):
         attrs[("Organisation", str(org_id))] = {
             "type": "Organisation",
-            "name": name or org_id,
+            "name": display_name(name, aliases or [], org_id),
             "org_number": number,
             "size": size,
             "source": source,
