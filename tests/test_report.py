@@ -424,3 +424,22 @@ def test_golden_figures_recomputed_from_the_generator_records(synthetic_store: E
         won = [s for _, s in awards if s in set(members[c["community"]]) and size.get(s)]
         assert c["size_known"] == len(won)
         assert c["sme_share"] == (pytest.approx(sum(size[s] in sme for s in won) / len(won), abs=1e-6) if won else None)
+
+
+def test_key_findings_for_the_nation_pool_every_award(synthetic_store: EmbeddedStore) -> None:
+    """Without --region or --org the key findings pool every buyer's awards (recomputed from the records)."""
+    rels = [r for r in synthetic.iter_records(scale=300, seed=7) if isinstance(r, Rel)]
+    size = {r.props["org_id"]: r.props.get("size") for r in synthetic.iter_records(scale=300, seed=7)
+            if isinstance(r, Node) and r.label == "Organisation"}
+    won = [r.dst[1] for r in rels if r.type == "AWARDED_TO"]
+    sized = [s for s in won if size.get(s)]
+    data = report.collect_report(synthetic_store, top=5, **FIXED)
+    kf = data["key_findings"]
+    (table,) = kf["tables"]
+    rows = {r["key"]: r for r in table["rows"]}
+    assert rows["awards"]["value"] == len(won)
+    assert rows["sme_share"]["value"] == pytest.approx(sum(size[s] in {"micro", "small", "medium"} for s in sized) / len(sized),
+                                                       abs=1e-6)
+    assert all(r["percentile"] is None for r in table["rows"]), "the nation is not one of its buyers"
+    assert rows["suppliers"]["value"] == len(set(won))
+    assert kf["sentences"] and kf["competition"] is None
