@@ -285,7 +285,8 @@ def _org_eu_sentences(store: Any, org: Mapping[str, Any]) -> list[str]:
     funds = ", ".join(f"{k} {v:,}" for k, v in ben["projects_by_fund"].items())
     granted = ", ".join(f"{v:,.0f} {c}" for c, v in ben["granted"].items()) or "no known amount"
     return [f"{org['name']} takes part in {ben['projects']:,} EU projects ({funds}), granted {granted}, "
-            f"with {partners:,} partner organisations."]
+            + (f"with {partners:,} partner organisation{'s' if partners != 1 else ''}." if partners
+               else "with no partner organisation recorded in the graph.")]
 
 
 def _region_sentences(region: Mapping[str, Any], county: MarketIndicators, rows: Sequence[Mapping[str, Any]]) -> list[str]:
