@@ -29,6 +29,10 @@ class ReportError(StakenetError):
     """A report cannot be made as asked (unknown region or organisation, bad format, ...)."""
 
 
+class ExportError(StakenetError):
+    """A network cannot be exported as asked (unknown format or network, target exists, cannot write)."""
+
+
 class QueryError(StakenetError):
     """A query file, a query name, a parameter or an ad-hoc query is wrong."""
 

@@ -29,8 +29,10 @@ from typing import Any
 
 import networkx as nx
 
+from graph.display import display_name
 from graph.errors import StakenetError
 from graph.lookup import resolve_organisation, resolve_region
+from graph.viewattrs import currency_text, filter_names, org_filter_lists, role_class
 
 DEFAULT_MAX_NODES = 500
 # A frontier is expanded only while the collected neighbourhood stays below this many nodes
@@ -64,7 +66,7 @@ Q_AWARD_BY_PROC = (
 )
 Q_ORG_PROPS = (
     "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.name, o.org_number, o.size, o.sector, "
-    "o.source, o.pagerank, o.community"
+    "o.source, o.pagerank, o.community, o.aliases"
 )
 Q_PROJECT_PROPS = (
     "MATCH (p:Project) WHERE p.project_id IN $ids RETURN p.project_id, p.title, p.eu_budget, p.total_budget, "
@@ -192,10 +194,11 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
     for label, ident in nodes:
         by_label[label].append(ident)
     attrs: dict[Key, dict[str, Any]] = {}
-    for org_id, name, number, size, sector, source, pagerank, community in _batched(store, Q_ORG_PROPS, by_label["Organisation"]):
+    for org_id, name, number, size, sector, source, pagerank, community, aliases in _batched(
+            store, Q_ORG_PROPS, by_label["Organisation"]):
         attrs[("Organisation", str(org_id))] = {
             "type": "Organisation",
-            "name": name or org_id,
+            "name": display_name(name, aliases or [], org_id),
             "org_number": number,
             "size": size,
             "source": source,
@@ -256,8 +259,10 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
         d: dict[str, Any] = attrs.get(node, {"type": node[0], "name": node[1]})
         if node[0] == "Organisation":
             d["role"] = sorted(roles[node])
+            d["role_class"] = role_class(roles[node])
             if money[node]:
-                currency = next(iter(currencies[node])) if len(currencies[node]) == 1 else None
+                currency = next(iter(currencies[node])) if len(currencies[node]) == 1 else \
+                    (" and ".join(sorted(currencies[node])) + ", summed unconverted" if currencies[node] else None)
                 unit = f" {currency}" if currency else ""
                 d["amount"] = sum(money[node].values())
                 d["amount_label"] = "Money in this view"
@@ -301,7 +306,7 @@ def _cap(
         )
         kept = set(ranked[:max_nodes])
         G = full.subgraph(sorted(kept)).copy()
-    G.graph.update(total=total, omitted=total - G.number_of_nodes())
+    G.graph.update(total=total, omitted=total - G.number_of_nodes(), filter_names=filter_names(store))
     if G.graph["omitted"]:
         G.graph["more"] = f"Raise the node cap (--max-nodes) to {total} to see them all."
     return G
@@ -372,7 +377,15 @@ def community(store: Any, community_id: int, *, max_nodes: int = DEFAULT_MAX_NOD
     for (org, act), link in probe.links.items():
         if act in col.level:
             col.links[(org, act)] = link
-    G = _cap(store, col, max_nodes)
+    order = _core_order(store, col) if len(col.level) > max_nodes else None
+    G = _cap(store, col, max_nodes, order=order)
+    if G.graph["omitted"]:
+        isolated = sorted(v for v in G if G.degree(v) == 0)
+        G.remove_nodes_from(isolated)
+        G.graph["omitted"] += len(isolated)
+        G.graph["notice"] = (f"Capped: the community's best-connected core ({G.number_of_nodes():,} of {len(col.level):,} "
+                             "organisations, projects and procurements, most ties first); members with no tie in the core "
+                             "are left out, not drawn as isolated dots.")
     G.graph.update(
         slug=slug("community", community_id),
         title=f"Community {community_id}",
@@ -381,6 +394,16 @@ def community(store: Any, community_id: int, *, max_nodes: int = DEFAULT_MAX_NOD
         empty_message=f"Community {community_id} has no members.",
     )
     return G
+
+
+def _core_order(store: Any, col: _Collected) -> dict[Key, tuple[Any, ...]]:
+    """Rank a community's nodes by their ties in it (most first), so a cap keeps its connected core."""
+    degree: dict[Key, int] = defaultdict(int)
+    for org, act in col.links:
+        if org in col.level and act in col.level:
+            degree[org] += 1
+            degree[act] += 1
+    return {k: (0, -degree.get(k, 0), k) for k in col.level}
 
 
 def region(store: Any, ref: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> nx.Graph:
@@ -522,7 +545,17 @@ def stakeholder_overview(store: Any, *, max_nodes: int = 1_500) -> nx.Graph:
             node = G.nodes[("Organisation", end)]
             node["amount"] = float(node.get("amount") or 0.0) + money
             node["amount_label"] = "Money on its ties"
+    lists = org_filter_lists(store, kept)
+    currency = currency_text(store)
+    for (_, org), node in G.nodes(data=True):
+        mine = lists.get(org, {})
+        node.update({k: mine.get(k, []) for k in ("funds", "cpv", "years")})
+        node["role"] = mine.get("roles", [])
+        node["role_class"] = role_class(node["role"])
+        if node.get("amount_label") == "Money on its ties":
+            node["currency"] = currency
     G.graph.update(
+        filter_names=filter_names(store),
         slug="network",
         title="The stakeholder network",
         subtitle="Organisations tied by shared EU projects and by procurement awards (buyer and supplier).",

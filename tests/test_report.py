@@ -393,6 +393,22 @@ def test_golden_figures_recomputed_from_the_generator_records(synthetic_store: E
     assert region["buyers"] == len({b for b, _ in region_awards})
     assert region["awards"] == len(region_awards) and region["size_known_awards"] == len(sized)
     assert region["sme_share"] == pytest.approx(sum(size[s] in sme for s in sized) / len(sized), abs=1e-6)
+    # key findings: the county against every county, recomputed from the records
+    rows = {r["key"]: r for r in data["key_findings"]["tables"][0]["rows"]}
+    assert data["key_findings"]["tables"][0]["peers"] == "counties"
+    assert rows["awards"]["value"] == len(region_awards)
+    assert rows["sme_share"]["value"] == pytest.approx(region["sme_share"], abs=1e-6)
+    by_county: dict[str, list[str]] = {}
+    for b, s in awards:
+        if b in placed and size.get(s):
+            by_county.setdefault(placed[b], []).append(s)
+    shares = sorted(sum(size[s] in sme for s in won) / len(won) for won in by_county.values())
+    own = sum(size[s] in sme for s in sized) / len(sized)
+    mid = len(shares) // 2
+    assert rows["sme_share"]["peers"] == len(shares)
+    assert rows["sme_share"]["median"] == pytest.approx(shares[mid] if len(shares) % 2 else (shares[mid - 1] + shares[mid]) / 2, abs=1e-6)
+    below = sum(x < own - 1e-12 for x in shares) + sum(abs(x - own) <= 1e-12 for x in shares) / 2
+    assert rows["sme_share"]["percentile"] == pytest.approx(100 * below / len(shares), abs=0.05)
     places: dict[str, set[str]] = {}
     for r in rels:
         if r.type == "LOCATED_IN" and r.src[0] == "Project":
@@ -408,3 +424,22 @@ def test_golden_figures_recomputed_from_the_generator_records(synthetic_store: E
         won = [s for _, s in awards if s in set(members[c["community"]]) and size.get(s)]
         assert c["size_known"] == len(won)
         assert c["sme_share"] == (pytest.approx(sum(size[s] in sme for s in won) / len(won), abs=1e-6) if won else None)
+
+
+def test_key_findings_for_the_nation_pool_every_award(synthetic_store: EmbeddedStore) -> None:
+    """Without --region or --org the key findings pool every buyer's awards (recomputed from the records)."""
+    rels = [r for r in synthetic.iter_records(scale=300, seed=7) if isinstance(r, Rel)]
+    size = {r.props["org_id"]: r.props.get("size") for r in synthetic.iter_records(scale=300, seed=7)
+            if isinstance(r, Node) and r.label == "Organisation"}
+    won = [r.dst[1] for r in rels if r.type == "AWARDED_TO"]
+    sized = [s for s in won if size.get(s)]
+    data = report.collect_report(synthetic_store, top=5, **FIXED)
+    kf = data["key_findings"]
+    (table,) = kf["tables"]
+    rows = {r["key"]: r for r in table["rows"]}
+    assert rows["awards"]["value"] == len(won)
+    assert rows["sme_share"]["value"] == pytest.approx(sum(size[s] in {"micro", "small", "medium"} for s in sized) / len(sized),
+                                                       abs=1e-6)
+    assert all(r["percentile"] is None for r in table["rows"]), "the nation is not one of its buyers"
+    assert rows["suppliers"]["value"] == len(set(won))
+    assert kf["sentences"] and kf["competition"] is None

@@ -13,6 +13,7 @@ Node attributes read (all optional except ``type`` and ``name``):
 - ``org_number``, ``role`` (a string or a list), ``size`` (size class), ``source``;
 - ``amount`` with ``currency`` and ``amount_label`` (money: size by money uses it);
 - ``pagerank``, ``community`` (metrics written by graph/analysis/analyze.py);
+- ``role_class``: buyer, supplier, beneficiary, partner or several roles (colour by role);
 - ``funds``, ``cpv``, ``years``: lists the page filters on. Nodes without them (organisations)
   inherit the union of their neighbours' values, so "fund ERDF" keeps the organisations in
   ERDF projects;
@@ -20,7 +21,8 @@ Node attributes read (all optional except ``type`` and ``name``):
 
 Edge attributes read: ``weight`` (edge width), ``type`` (shown in the edge tooltip).
 Graph attributes read (``G.graph``): ``title``, ``subtitle``, ``focus`` (a node selected on load),
-``omitted`` (nodes left out by a cap) with ``more`` (how to see them), and ``empty`` (nothing
+``omitted`` (nodes left out by a cap) with ``more`` (how to see them), ``notice`` (what a cap kept),
+``filter_names`` (``{"cpv": {code: name}, "funds": {code: name}}``), and ``empty`` (nothing
 around the centre: the page says ``empty_message`` instead of drawing).
 
 >>> import networkx as nx, tempfile, os
@@ -72,6 +74,14 @@ PALETTE = (
     "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1",
 )
 FILTER_LISTS = ("funds", "cpv", "years")
+ROLE_COLOURS = {
+    "buyer": "#e8590c",
+    "supplier": "#2b6cb0",
+    "beneficiary": "#2f9e44",
+    "partner": "#9c36b5",
+    "several roles": "#f08c00",
+}
+COLOUR_MODES = ("type", "community", "role")
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,14 @@ def _count(n: int) -> str:
     '12 345'
     """
     return f"{n:,}".replace(",", " ")
+
+
+def _option(code: str, names: Mapping[str, str]) -> str:
+    """A filter value as people read it: ``45 Anläggningsarbete``, ``ERDF (European Regional Development Fund)``."""
+    name = names.get(code)
+    if not name or name == code:
+        return code
+    return f"{code} {name}" if code[:1].isdigit() else f"{code} ({name})"
 
 
 def _label(name: str) -> str:
@@ -223,13 +241,13 @@ def layout_positions(G: nx.Graph, seed: int = 0, spacing: float = 45.0) -> dict[
 
 
 def _inherit_filters(G: nx.Graph) -> dict[Hashable, dict[str, list[str]]]:
-    """Filter lists per node; nodes without a list take the union of their neighbours' lists."""
+    """Filter lists per node; nodes without a list (no attribute at all) take the union of their neighbours' lists."""
     own = {v: {k: _text_list(d.get(k)) for k in FILTER_LISTS} for v, d in G.nodes(data=True)}
     out: dict[Hashable, dict[str, list[str]]] = {}
     for v, lists in own.items():
         out[v] = {}
         for k in FILTER_LISTS:
-            if lists[k]:
+            if lists[k] or k in G.nodes[v]:  # a list of its own, even empty, is not inherited
                 out[v][k] = lists[k]
             else:
                 out[v][k] = sorted({x for u in G.neighbors(v) for x in own[u][k]})
@@ -249,8 +267,8 @@ def _info_rows(d: Mapping[str, Any], pagerank: float | None) -> list[list[str]]:
         if value not in (None, ""):
             rows.append([str(label), str(value)])
     amount = _number(d.get("amount"))
-    if amount is not None:
-        rows.append([str(d.get("amount_label") or "Amount"), _money(amount, d.get("currency"))])
+    if amount is not None:  # money always says its currency, or that none was recorded
+        rows.append([str(d.get("amount_label") or "Amount"), _money(amount, d.get("currency") or "(currency not recorded)")])
     if pagerank is not None:
         rows.append(["PageRank", f"{pagerank:.4g}"])
     if d.get("community") is not None:
@@ -379,8 +397,8 @@ def write_view(
     -------
     PageInfo
     """
-    if colour_by not in ("type", "community"):
-        raise StakenetError(f"colour_by must be 'type' or 'community', not {colour_by!r}")
+    if colour_by not in COLOUR_MODES:
+        raise StakenetError(f"colour_by must be one of {', '.join(COLOUR_MODES)}, not {colour_by!r}")
     if size_by not in (None, "pagerank", "money"):
         raise StakenetError(f"size_by must be 'pagerank' or 'money', not {size_by!r}")
     out = Path(path)
@@ -409,6 +427,7 @@ def write_view(
                 "name": name,
                 "ntype": ntype,
                 "community": None if d.get("community") is None else str(d["community"]),
+                "role": d.get("role_class") if d.get("role_class") in ROLE_COLOURS else None,
                 "pagerank": pagerank,
                 "money": _number(d.get("amount")),
                 "info": _info_rows(d, pagerank),
@@ -442,6 +461,8 @@ def write_view(
     has_money = any(nd["money"] is not None for nd in nodes)
     size = size_by or ("pagerank" if has_pagerank else "money")
     currencies = sorted({str(d["currency"]) for _, d in G.nodes(data=True) if d.get("currency")})
+    roles = Counter(nd["role"] for nd in nodes if nd["role"])
+    names = {k: {str(c): str(n) for c, n in (G.graph.get("filter_names") or {}).get(k, {}).items()} for k in ("funds", "cpv")}
     focus = G.graph.get("focus")
     data = {
         "nodes": graph_nodes,
@@ -454,6 +475,8 @@ def write_view(
         "physics": physics,
         "focus": ids.get(focus) if focus is not None else None,
         "currency": ", ".join(currencies),
+        "roles": [{"role": r, "count": roles[r], "colour": c} for r, c in ROLE_COLOURS.items() if roles[r]],
+        "filterNames": names,
         "otherColour": OTHER_COLOUR,
     }
     omitted = int(G.graph.get("omitted") or 0)
@@ -469,8 +492,10 @@ def write_view(
         empty=n == 0,
         empty_message=str(G.graph.get("empty_message") or "Nothing to show: this view has no nodes."),
         types=type_list,
-        funds=sorted({f for nd in nodes for f in nd["funds"]}),
-        cpv=sorted({f for nd in nodes for f in nd["cpv"]}),
+        funds=[(f, _option(f, names["funds"])) for f in sorted({f for nd in nodes for f in nd["funds"]})],
+        cpv=[(f, _option(f, names["cpv"])) for f in sorted({f for nd in nodes for f in nd["cpv"]})],
+        notice=str(G.graph.get("notice") or ""),
+        has_role=bool(roles),
         years=sorted({f for nd in nodes for f in nd["years"]}),
         has_pagerank=has_pagerank,
         has_money=has_money,

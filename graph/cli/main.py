@@ -16,7 +16,7 @@ import click
 
 from graph import __version__
 from graph.cli.context import StakenetGroup, StoreConfig, _rows_of, get_store
-from graph.cli.views import view
+from graph.cli.views import _write_view_page, view
 from graph.errors import StakenetError
 from graph.text import redact_url, safe_text
 
@@ -122,8 +122,11 @@ def _effective_argv(ctx: click.Context) -> list[str]:
 @click.option("--format", "formats", default="md,html,json", show_default=True, help="Comma-separated: md, html, json.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows per ranking.")
 @click.option("--quiet", is_flag=True, help="Do not print progress on stderr.")
+@click.option("--views/--no-views", "with_views", default=True, show_default=True,
+              help="Also write the interactive pages the report links to (network, region, ego, market, communities).")
 @click.pass_context
-def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Path, formats: str, top: int, quiet: bool) -> None:
+def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Path, formats: str, top: int, quiet: bool,
+           with_views: bool) -> None:
     """Write a network report (Markdown, HTML, JSON with charts) from the selected store.
 
     Metrics come from `stakenet analyze`; run it first for PageRank, betweenness and communities.
@@ -142,10 +145,41 @@ def report(ctx: click.Context, region: str | None, org: str | None, out_dir: Pat
     progress = None if quiet else (lambda step: click.echo(safe_text(f"report: {step} ..."), err=True))
     paths = write_report(
         get_store(ctx, write=False), out_dir, formats=chosen, region=region, org=org, top=top,
-        command=command_line(_effective_argv(ctx)), progress=progress,
+        command=command_line(_effective_argv(ctx)), progress=progress, view_prefix=_view_prefix(ctx),
     )
     for path in paths.all():
         click.echo(safe_text(path))
+    if with_views and "html" in chosen:
+        _write_report_views(ctx, paths.data.get("views", []), out_dir, progress)
+
+
+def _view_prefix(ctx: click.Context) -> str:
+    """`stakenet` with the store options the report was made from, for the commands it states."""
+    from graph.report import command_line
+
+    cfg = ctx.find_object(StoreConfig)
+    if cfg is not None and cfg.neo4j_uri:
+        return command_line(["--neo4j-uri", cfg.neo4j_uri])
+    db = Path(cfg.db).resolve() if cfg is not None else None
+    return command_line(["--db", str(db)]) if db else "stakenet"
+
+
+def _write_report_views(ctx: click.Context, views: Any, out_dir: Path, progress: Any) -> None:
+    """Write the pages the report links to into its folder, so that every link resolves."""
+    from graph import neighbourhood as nb
+
+    store = get_store(ctx, write=False)
+    build = {
+        "network": lambda arg: nb.stakeholder_overview(store, max_nodes=1500),
+        "region": lambda arg: nb.region(store, arg, max_nodes=1500),
+        "ego": lambda arg: nb.ego(store, arg, depth=1, max_nodes=500),
+        "market": lambda arg: nb.market(store, arg, depth=1, max_nodes=800),
+        "community": lambda arg: nb.community(store, int(arg), max_nodes=1000),
+    }
+    for v in views:
+        if progress:
+            progress(f"view {v['file']}")
+        _write_view_page(build[v["view"]](v["arg"]), out_dir / v["file"], v["command"].rsplit(" --out ", 1)[0], 42, "type")
 
 
 @cli.command("query")
@@ -450,6 +484,31 @@ def flags(ctx: click.Context, list_: bool, buyer: str | None, procurement: str |
         raise click.UsageError("give --list, or one of --buyer, --procurement, --lot, --supplier")
     click.echo(safe_text("\n".join(resolve_flag_target(get_store(ctx, write=False), buyer=buyer,
                                                        procurement=procurement, lot=lot, supplier=supplier))))
+
+
+@cli.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "csv"]))
+@click.option("--network", type=click.Choice(["collaboration", "market", "buyers", "stakeholder"]),
+              help="Export this projection with its metrics (default: the whole graph, every node and relationship).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (csv: a folder for nodes.csv and edges.csv). Default: stakenet-<network>.<format>.")
+@click.option("--force", is_flag=True, help="Overwrite an existing target.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seeds betweenness sampling and Louvain.")
+@click.pass_context
+def export_command(ctx: click.Context, fmt: str, network: str | None, out: Path | None, force: bool, seed: int) -> None:
+    """Write a network (or the whole graph) with its metrics for Gephi, Cytoscape or a spreadsheet.
+
+    \b
+    Example:
+      stakenet export graphml --network market --out market.graphml
+      stakenet export gexf --network stakeholder
+      stakenet export csv --out graph-csv
+    """
+    from graph.export import export_network
+
+    info = export_network(get_store(ctx, write=False), fmt, network=network, out=out, force=force, seed=seed)
+    what = f"the {info.network} network" if info.network else "the whole graph"
+    click.echo(safe_text(f"wrote {info.path}: {what}, {info.nodes:,} nodes, {info.edges:,} edges"))
 
 
 cli.add_command(view)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 CHART_TITLES = {
-    "sme_share_by_county": "SME share of awards by buyer county (NUTS 3)",
+    "sme_share_by_county": "SME share by buyer county (this report's region highlighted)",
     "degree_distribution": "Degree distribution (log-log)",
     "money_by_fund": "EU budget by fund",
-    "money_by_cpv_group": "Procurement value by CPV group",
+    "money_by_cpv_group": "Procurement value by CPV division",
     "community_sizes": "Community sizes",
 }
 
@@ -35,13 +36,23 @@ def render_charts(data: Mapping[str, Any]) -> dict[str, bytes]:
         fig.savefig(buf, format="png", metadata={"Software": None})
         out[name] = buf.getvalue()
 
-    rows = [r for r in charts["sme_share_by_county"] if r["sme_share"] is not None]
+    rows = sorted((r for r in charts["sme_share_by_county"] if r["sme_share"] is not None),
+                  key=lambda r: (r["sme_share"], r["nuts_code"]))
     if rows:
-        fig, ax = figure()
-        ax.bar([r["nuts_code"] for r in rows], [100 * r["sme_share"] for r in rows], color="#3b7dd8")
-        ax.set_ylabel("% of awards to SMEs")
-        ax.set_ylim(0, 100)
-        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        fig = Figure(figsize=(7, max(3.6, 0.22 * len(rows) + 1.2)), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(111)
+        scope = str((data.get("meta", {}).get("parameters") or {}).get("region") or "")
+        colours = ["#d8603b" if scope and r["nuts_code"].startswith(scope) else "#3b7dd8" for r in rows]
+        ax.barh([r["name"] or r["nuts_code"] for r in rows], [100 * r["sme_share"] for r in rows], color=colours)
+        shares = sorted(100 * r["sme_share"] for r in rows)
+        mid = len(shares) // 2
+        median = shares[mid] if len(shares) % 2 else (shares[mid - 1] + shares[mid]) / 2
+        ax.axvline(median, color="#555", linestyle="--", linewidth=1, label=f"median of the counties {median:.1f}%")
+        ax.legend(loc="lower right", fontsize=7)
+        ax.set_xlabel("% of awards (reported supplier size, redacted excluded) won by SMEs")
+        ax.set_xlim(0, 100)
+        ax.tick_params(axis="y", labelsize=7)
         save("sme_share_by_county", fig, ax)
     degrees = [r for r in charts["degree_distribution"] if r["degree"] > 0]
     if degrees:
@@ -60,9 +71,12 @@ def render_charts(data: Mapping[str, Any]) -> dict[str, bytes]:
         save("money_by_fund", fig, ax)
     cpv = charts["money_by_cpv_group"][:15]
     if cpv:
-        fig, ax = figure()
+        fig = Figure(figsize=(8, max(3.6, 0.42 * len(cpv) + 1.2)), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(111)
         one = len({r["currency"] for r in cpv}) == 1
-        labels = [f"{r['cpv_group']} {(r['name'] or '')[:32]}{'' if one else ' ' + r['currency']}".strip() for r in cpv]
+        labels = ["\n".join(textwrap.wrap(f"{r['cpv_group']} {r['name'] or ''}{'' if one else ' (' + r['currency'] + ')'}".strip(),
+                                           48, max_lines=2, placeholder=" …")) for r in cpv]
         ax.barh(labels[::-1], [r["amount"] / 1e6 for r in cpv][::-1], color="#8a5cd8")
         ax.set_xlabel(f"contract value, millions{' ' + cpv[0]['currency'] if one else ''}")
         ax.tick_params(axis="y", labelsize=7)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from itertools import combinations
 from typing import Any
 
+from graph.report.names import org_label
+
 PARTNER_ROLES = ("lead", "partner", "associated", "coordinator", "participant", "third_party")
 
 Q_PARTNERSHIPS = (
@@ -194,7 +196,7 @@ def collaboration_sections(data: Mapping[str, Any] | None, table: Callable[[list
     if data["brokers"]:
         blocks.append(f"Brokers: betweenness in the {data['metrics_network']} network (from `stakenet analyze`).")
         blocks.append(table(["organisation", "betweenness"],
-                            [[f"{r['name']} ({r['org_id']})", f"{r['betweenness']:.4g}"] for r in data["brokers"]]))
+                            [[org_label(r['name'], r['org_id']), f"{r['betweenness']:.4g}"] for r in data["brokers"]]))
     else:
         blocks.append("No brokers yet: run `stakenet analyze` (e.g. `--network collaboration`) for betweenness and communities.")
     if data["clusters"]:

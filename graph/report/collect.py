@@ -22,6 +22,7 @@ from graph.analysis.betweenness import rank_bands
 from graph.errors import ReportError
 from graph.indicators import (
     FLAGS,
+    Award,
     Coverage,
     Indicators,
     community_indicators,
@@ -33,6 +34,8 @@ from graph.ingest.summaries import identity_summary
 from graph.neighbourhood import slug
 from graph.report.collaboration import collect_collaboration
 from graph.report.competition import collect_competition
+from graph.report.findings import collect_findings
+from graph.report.names import apply_display_names
 from graph.report.profiles import find_region, org_profile, region_profile, resolve_org
 from graph.report.queries import (
     Q_COMMUNITY_BUYERS,
@@ -70,7 +73,7 @@ from graph.report.rows import (
     to_money,
 )
 
-REPORT_FORMAT = "stakenet-report/2"  # 2: flag shares among reported dropped; redacted awards, HHI range
+REPORT_FORMAT = "stakenet-report/3"  # 3: key findings, display names, views with what makes them; 2: redacted awards, HHI range
 SME_SIZES = ("micro", "small", "medium")
 METRICS = ("pagerank", "betweenness")
 
@@ -180,7 +183,7 @@ def _top_by(items: Iterable[tuple[Any, dict[str, Any]]], n: int, key: Callable[[
     return {g: heapq.nsmallest(n, rows, key=key) for g, rows in grouped.items()}
 
 
-def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
+def _communities(store: Any, top: int, per_buyer: Mapping[str, Sequence[Award]], members: int = 5) -> dict[str, Any]:
     """Communities as stored by `stakenet analyze` (Organisation.community), summarised by
     graph.indicators.community_indicators, plus the buyers that award most to each."""
     by_community: dict[int, list[str]] = defaultdict(list)
@@ -195,7 +198,7 @@ def _communities(store: Any, top: int, members: int = 5) -> dict[str, Any]:
     order = sorted(by_community, key=lambda c: (-len(by_community[c]), c))
     stored = NetworkResult("stored", len(names), 0, 0.0, 0, 0, metrics={"pagerank": pagerank},
                            communities=[sorted(by_community[c]) for c in order])
-    won = supplier_awards(read_awards(store)[0])
+    won = supplier_awards(per_buyer)
     summary = community_indicators(stored, names, sizes, public, top_members=members, won=won)[:top]
     ids = [order[c.community] for c in summary]
     buyers: dict[Any, list[dict[str, Any]]] = {}
@@ -300,24 +303,29 @@ def _chart_data(store: Any, ind: Indicators, communities: Mapping[str, Any]) -> 
     }
 
 
-def _views(region: str | None, org: Mapping[str, Any] | None, communities: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """The interactive pages that match this report: file names relative to the report (as
-    `stakenet view ... --out <report folder>` names them) and the command that makes each."""
-    views = [{"title": "Stakeholder network", "file": "network.html", "command": "stakenet view network --out ."}]
+def _views(region: str | None, org: Mapping[str, Any] | None, communities: Sequence[Mapping[str, Any]],
+           prefix: str = "stakenet") -> list[dict[str, Any]]:
+    """The interactive pages that match this report: file names relative to the report, what makes
+    each (``view``, ``arg``: `stakenet report` writes them beside the report) and the exact command,
+    with the report's own ``--db`` or ``--neo4j-uri`` in ``prefix``."""
+    def entry(title: str, kind: str, arg: str | None, stem: str, option: str = "") -> dict[str, Any]:
+        file = f"{stem}.html"
+        shown = "" if arg is None else " " + (option + " " if option else "") + shlex.quote(arg)
+        return {"title": title, "file": file, "view": kind, "arg": arg,
+                "command": f"{prefix} view {kind}{shown} --out {shlex.quote(file)}"}
+
+    views = [entry("Stakeholder network", "network", None, "network")]
     if region:
-        views.append({"title": f"Region {region}", "file": f"{slug('region', region)}.html",
-                      "command": f"stakenet view region {shlex.quote(region)} --out ."})
+        views.append(entry(f"Region {region}", "region", region, slug("region", region)))
     if org:
         org_id = str(org["org_id"])
-        views.append({"title": f"Ego network of {org['name']}", "file": f"{slug('ego', org_id)}.html",
-                      "command": f"stakenet view ego {shlex.quote(org_id)} --out ."})
+        ref = org_id.split(":", 1)[1] if org_id.startswith("SE-ON:") else str(org["name"])
+        views.append(entry(f"Ego network of {org['name']}", "ego", ref, slug("ego", org_id)))
         if org["buyer"]:
-            views.append({"title": f"Supplier market of {org['name']}", "file": f"{slug('market', org_id)}.html",
-                          "command": f"stakenet view market --buyer {shlex.quote(org_id)} --out ."})
+            views.append(entry(f"Supplier market of {org['name']}", "market", ref, slug("market", org_id), "--buyer"))
     for c in communities[:3]:
-        views.append({"title": f"Community {c['community']} ({c['size']:,} organisations)",
-                      "file": f"{slug('community', c['community'])}.html",
-                      "command": f"stakenet view community {c['community']} --out ."})
+        views.append(entry(f"Community {c['community']} ({c['size']:,} organisations)", "community",
+                           str(c["community"]), slug("community", c["community"])))
     return views
 
 
@@ -342,6 +350,7 @@ def collect_report(
     now: datetime | str | None = None,
     version: str | None = None,
     progress: ProgressFn | None = None,
+    view_prefix: str = "stakenet",
 ) -> dict[str, Any]:
     """Everything the report shows, as a JSON-ready dict following report.schema.json.
 
@@ -368,7 +377,8 @@ def collect_report(
     step("indicators")
     ind = compute_indicators(store)
     step("communities")
-    communities = _communities(store, top)
+    per_buyer, _ = read_awards(store)
+    communities = _communities(store, top, per_buyer)
     buyers = rank_buyers(store, ind.buyers, top)
     bridges = _bridges(store, ind, top)
     step("chart data")
@@ -381,14 +391,17 @@ def collect_report(
     if org_id:
         step(f"organisation {org_id}")
         org_part = org_profile(store, org_id, ind, top)
+        apply_display_names(store, org_part)  # before the title and the views name it
     collaboration = collect_collaboration(store, region=region, top=top)
     competition = collect_competition(store, region=region, org=org_id, top=top)
+    step("key findings")
+    findings = collect_findings(store, ind, per_buyer, region=region_part, org=org_part)
     notes = []
     if not coverage["pagerank"]:
         notes.append("Network metrics are not in the graph yet: run `stakenet analyze` for PageRank, betweenness and communities.")
     if synthetic:
         notes.insert(0, "SYNTHETIC DATA: every name and figure in this report is generated; nothing here is real.")
-    return {
+    data = {
         "format": REPORT_FORMAT,
         "meta": {
             "title": _title(region_part, org_part),
@@ -425,10 +438,13 @@ def collect_report(
         "region": region_part,
         "org": org_part,
         "charts": charts,
-        "views": _views(region, org_part, communities["largest"]),
+        "views": _views(region, org_part, communities["largest"], view_prefix),
+        "key_findings": findings,
         **({"collaboration": collaboration} if collaboration else {}),
         **({"competition": competition} if competition else {}),
     }
+    apply_display_names(store, data)
+    return data
 
 
 def _thresholds() -> dict[str, float]:

@@ -46,7 +46,7 @@ Q_TOP_AWARDED = (
     "ORDER BY amount DESC, org_id LIMIT $n"
 )
 Q_TOP_SUPPLIERS = (
-    "MATCH (p:Procurement)-[a:AWARDED_TO]->(o:Organisation) "
+    "MATCH (p:Procurement)-[a:AWARDED_TO]->(o:Organisation) WHERE NOT coalesce(o.quality, '') CONTAINS 'redacted_person' "
     "RETURN o.org_id AS org_id, o.name AS name, o.size AS size, count(a) AS awards, count(DISTINCT p) AS procurements "
     "ORDER BY awards DESC, org_id LIMIT $n"
 )
@@ -62,6 +62,7 @@ Q_COMMUNITY_BUYERS = (
 )
 Q_BUYER_SUPPLIERS = (
     "MATCH (b:Organisation)-[:BUYER_OF]->(p:Procurement)-[a:AWARDED_TO]->(s:Organisation) WHERE b.org_id = $id "
+    "AND NOT coalesce(s.quality, '') CONTAINS 'redacted_person' "  # redacted persons: one summary row, not listed
     "RETURN s.org_id AS org_id, s.name AS name, s.size AS size, count(a) AS awards ORDER BY awards DESC, org_id LIMIT $n"
 )
 Q_ORG_NAMES = "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id AS org_id, o.name AS name, o.pagerank AS pagerank"

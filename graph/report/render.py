@@ -23,6 +23,8 @@ from markupsafe import Markup
 from graph.report.charts import CHART_TITLES
 from graph.report.collaboration import collaboration_sections
 from graph.report.competition import competition_sections
+from graph.report.findings import findings_sections
+from graph.report.names import org_label
 from graph.report.rows import MIN_AWARDS_FOR_SIGNAL, hhi_text, share
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -65,7 +67,8 @@ def _fmt_counts(counts: Mapping[str, int]) -> str:
 
 
 def _org_cell(row: Mapping[str, Any]) -> str:
-    return f"{row['name']} ({row['org_id']})"
+    """An organisation as people read it: its display name and organisation number, never an internal key."""
+    return org_label(row["name"], row["org_id"])
 
 
 @dataclass
@@ -76,11 +79,117 @@ class _Table:
     rows: list[list[str]]
 
 
-def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
-    """The report as (heading, blocks) where a block is a paragraph string, a list of strings or a _Table."""
-    meta, ov = data["meta"], data["overview"]
-    sections: list[tuple[str, list[Any]]] = []
+APPENDIX = "Appendix: "
+CHARTS_AFTER = APPENDIX + "top organisations"
 
+
+def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
+    """The report as (heading, blocks) where a block is a paragraph string, a list of strings or a _Table.
+
+    Key findings for the scope first, then the scoped sections (organisation, region, who works with
+    whom, views), then the national tables as an appendix, and database internals last.
+    """
+    meta = data["meta"]
+    sections: list[tuple[str, list[Any]]] = []
+    sections.extend(findings_sections(data.get("key_findings"), _Table, _org_cell))
+    if data["org"]:
+        sections.append((f"Organisation profile: {data['org']['name']}", _org_blocks(data["org"])))
+    if data["region"]:
+        sections.append((f"Region profile: {data['region']['name']} ({data['region']['nuts_code']})", _region_blocks(data["region"])))
+    sections.extend(collaboration_sections(data.get("collaboration"), _Table))
+    sections.extend(competition_sections(data.get("competition"), _Table))
+    sections.append(("Interactive views", [
+        "Pages to explore beside this report, written into its folder by `stakenet report`. To write one again, "
+        "run its command in the report's folder:",
+        _Table(["view", "command"], [[v["title"], v["command"]] for v in data["views"]]),
+    ]))
+
+    top = data["top"]
+    blocks: list[Any] = []
+    for metric, label in (("pagerank", "PageRank"), ("betweenness", "Betweenness")):
+        if top[metric] and metric == "betweenness" and any(r["stderr"] for r in top[metric]):
+            blocks.append(f"By {label} (estimated from sampled sources: value ± standard error; the rank is a band, "
+                          "value ± 2 standard errors):")
+            blocks.append(_Table(["rank", "organisation", label],
+                                 [[_band(r["rank_band"]), _org_cell(r), _estimate(r["value"], r["stderr"] or 0.0)] for r in top[metric]]))
+        elif top[metric]:
+            blocks.append(f"By {label}:")
+            blocks.append(_Table(["#", "organisation", label], [[str(i), _org_cell(r), f"{r['value']:.6f}"] for i, r in enumerate(top[metric], 1)]))
+        elif metric in top.get("ranking_notes", {}):
+            blocks.append(top["ranking_notes"][metric] + ".")
+        else:
+            blocks.append(f"{label}: not computed (run `stakenet analyze`).")
+    if top["money_received"]:
+        blocks.append("Money received from EU projects (EU budget of the projects they take part in):")
+        blocks.append(_Table(["organisation", "projects", "EU budget"], [[_org_cell(r), _fmt_num(r["projects"]), _fmt_money(r["amount"], r["currency"])] for r in top["money_received"]]))
+    if top["money_awarded"]:
+        blocks.append("Money awarded through procurement (contract value, as buyer):")
+        blocks.append(_Table(["organisation", "procurements", "value"], [[_org_cell(r), _fmt_num(r["procurements"]), _fmt_money(r["amount"], r["currency"])] for r in top["money_awarded"]]))
+    if top["awards_won"]:
+        blocks.append("Awards won (as supplier):")
+        blocks.append(_Table(["organisation", "size", "awards", "procurements"], [[_org_cell(r), r["size"] or "unknown", _fmt_num(r["awards"]), _fmt_num(r["procurements"])] for r in top["awards_won"]]))
+    sections.append((APPENDIX + "top organisations", blocks))
+
+    com = data["communities"]
+    if com["largest"]:
+        blocks = [
+            f"{com['count']:,} communities (Louvain, seeded). The largest:",
+            _Table(
+                ["community", "size", "SME share (awards of known size)", "leading members", "dominant buyers (share of awards)"],
+                [
+                    [str(c["community"]), _fmt_num(c["size"]), f"{_fmt_share(c['sme_share'])} of {c['size_known']:,}",
+                     "; ".join(m["name"] for m in c["leading_members"]),
+                     "; ".join(f"{b['name']} ({_fmt_share(b['share'])})" for b in c["dominant_buyers"]) or "none"]
+                    for c in com["largest"]
+                ],
+            ),
+        ]
+    else:
+        blocks = ["Communities are not computed yet (run `stakenet analyze`)."]
+    sections.append((APPENDIX + "communities", blocks))
+
+    b = data["buyers"]
+    cov = b["coverage"]
+    sections.append((APPENDIX + "buyer indicators", [
+        b["caveat"],
+        f"{b['count']:,} buyers, {b['located_in_county']:,} of them placed in a county. The {len(b['top'])} with the most awards:",
+        *_buyer_blocks(b["top"]),
+        f"Highest supplier concentration (HHI by awards; buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards):",
+        *_buyer_blocks(b["most_concentrated"]),
+        f"Lowest SME share (buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards of known supplier size):",
+        *_buyer_blocks(b["lowest_sme_share"]),
+        "Coverage (buyers with data / missing / not applicable): " + "; ".join(
+            f"{k} {c['with_data']:,}/{c['missing']:,}/{c['not_applicable']:,}" for k, c in cov.items()),
+        "Flags by notice database (Annonsdatabas): procurements published there and how many it flags; a database "
+        "that never fills a flag cannot tell a flagged purchase from an unflagged one:",
+        _Table(["notice database", "procurements", "env. sust. flagged", "social flagged", "innovation flagged"],
+               [[f["notice_db"], _fmt_num(f["procurements"]),
+                 *(_fmt_num(f[f"{short}_flagged"]) if f[f"{short}_filled"] else "never filled"
+                   for short in ("env", "social", "innovation"))] for f in b["flag_coverage"]]),
+    ]))
+
+    br = data["bridges"]
+    blocks = [
+        f"{br['count']:,} organisations take part in EU projects and in procurement "
+        f"({br['as_buyer']:,} as buyers, {br['as_supplier']:,} as suppliers)."
+    ]
+    if br["top"]:
+        blocks.append(_Table(["organisation", "EU projects", "procurements as buyer", "awards as supplier", "PageRank"],
+                             [[_org_cell(r), _fmt_num(r["projects"]), _fmt_num(r["procurements_as_buyer"]), _fmt_num(r["awards_as_supplier"]), _fmt_num(r["pagerank"])] for r in br["top"]]))
+    sections.append((APPENDIX + "bridges between EU funding and procurement", blocks))
+
+    sections.append(("About this report", [
+        [f"stakenet {meta['stakenet_version']}, store: {meta['store']}",
+         f"command: {meta['command']}",
+         f"generated at {meta['generated_at']}",
+         f"metric coverage: {_fmt_counts(meta['metric_coverage'])}"],
+        *_overview_blocks(data["overview"]),
+    ]))
+    return sections
+
+
+def _overview_blocks(ov: Mapping[str, Any]) -> list[Any]:
+    """Database internals: node and relationship counts, sources, data quality."""
     q = ov["quality"]
     blocks: list[Any] = [
         f"{ov['total_nodes']:,} nodes and {ov['total_relationships']:,} relationships.",
@@ -110,100 +219,8 @@ def _sections(data: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
             *[f"quality flag `{k}`: {v:,} organisations" for k, v in q["flags"].items()],
         ]
     )
-    sections.append(("Overview", blocks))
+    return blocks
 
-    top = data["top"]
-    blocks = []
-    for metric, label in (("pagerank", "PageRank"), ("betweenness", "Betweenness")):
-        if top[metric] and metric == "betweenness" and any(r["stderr"] for r in top[metric]):
-            blocks.append(f"By {label} (estimated from sampled sources: value ± standard error; the rank is a band, "
-                          "value ± 2 standard errors):")
-            blocks.append(_Table(["rank", "organisation", label],
-                                 [[_band(r["rank_band"]), _org_cell(r), _estimate(r["value"], r["stderr"] or 0.0)] for r in top[metric]]))
-        elif top[metric]:
-            blocks.append(f"By {label}:")
-            blocks.append(_Table(["#", "organisation", label], [[str(i), _org_cell(r), f"{r['value']:.6f}"] for i, r in enumerate(top[metric], 1)]))
-        elif metric in top.get("ranking_notes", {}):
-            blocks.append(top["ranking_notes"][metric] + ".")
-        else:
-            blocks.append(f"{label}: not computed (run `stakenet analyze`).")
-    if top["money_received"]:
-        blocks.append("Money received from EU projects (EU budget of the projects they take part in):")
-        blocks.append(_Table(["organisation", "projects", "EU budget"], [[_org_cell(r), _fmt_num(r["projects"]), _fmt_money(r["amount"], r["currency"])] for r in top["money_received"]]))
-    if top["money_awarded"]:
-        blocks.append("Money awarded through procurement (contract value, as buyer):")
-        blocks.append(_Table(["organisation", "procurements", "value"], [[_org_cell(r), _fmt_num(r["procurements"]), _fmt_money(r["amount"], r["currency"])] for r in top["money_awarded"]]))
-    if top["awards_won"]:
-        blocks.append("Awards won (as supplier):")
-        blocks.append(_Table(["organisation", "size", "awards", "procurements"], [[_org_cell(r), r["size"] or "unknown", _fmt_num(r["awards"]), _fmt_num(r["procurements"])] for r in top["awards_won"]]))
-    sections.append(("Top organisations", blocks))
-
-    com = data["communities"]
-    if com["largest"]:
-        blocks = [
-            f"{com['count']:,} communities (Louvain, seeded). The largest:",
-            _Table(
-                ["community", "size", "SME share (awards of known size)", "leading members", "dominant buyers (share of awards)"],
-                [
-                    [str(c["community"]), _fmt_num(c["size"]), f"{_fmt_share(c['sme_share'])} of {c['size_known']:,}",
-                     "; ".join(m["name"] for m in c["leading_members"]),
-                     "; ".join(f"{b['name']} ({_fmt_share(b['share'])})" for b in c["dominant_buyers"]) or "none"]
-                    for c in com["largest"]
-                ],
-            ),
-        ]
-    else:
-        blocks = ["Communities are not computed yet (run `stakenet analyze`)."]
-    sections.append(("Communities", blocks))
-
-    b = data["buyers"]
-    cov = b["coverage"]
-    sections.append(("Buyer indicators", [
-        b["caveat"],
-        f"{b['count']:,} buyers, {b['located_in_county']:,} of them placed in a county. The {len(b['top'])} with the most awards:",
-        *_buyer_blocks(b["top"]),
-        f"Highest supplier concentration (HHI by awards; buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards):",
-        *_buyer_blocks(b["most_concentrated"]),
-        f"Lowest SME share (buyers with at least {MIN_AWARDS_FOR_SIGNAL} awards of known supplier size):",
-        *_buyer_blocks(b["lowest_sme_share"]),
-        "Coverage (buyers with data / missing / not applicable): " + "; ".join(
-            f"{k} {c['with_data']:,}/{c['missing']:,}/{c['not_applicable']:,}" for k, c in cov.items()),
-        "Flags by notice database (Annonsdatabas): procurements published there and how many it flags; a database "
-        "that never fills a flag cannot tell a flagged purchase from an unflagged one:",
-        _Table(["notice database", "procurements", "env. sust. flagged", "social flagged", "innovation flagged"],
-               [[f["notice_db"], _fmt_num(f["procurements"]),
-                 *(_fmt_num(f[f"{short}_flagged"]) if f[f"{short}_filled"] else "never filled"
-                   for short in ("env", "social", "innovation"))] for f in b["flag_coverage"]]),
-    ]))
-
-    br = data["bridges"]
-    blocks = [
-        f"{br['count']:,} organisations take part in EU projects and in procurement "
-        f"({br['as_buyer']:,} as buyers, {br['as_supplier']:,} as suppliers)."
-    ]
-    if br["top"]:
-        blocks.append(_Table(["organisation", "EU projects", "procurements as buyer", "awards as supplier", "PageRank"],
-                             [[_org_cell(r), _fmt_num(r["projects"]), _fmt_num(r["procurements_as_buyer"]), _fmt_num(r["awards_as_supplier"]), _fmt_num(r["pagerank"])] for r in br["top"]]))
-    sections.append(("Bridges between EU funding and procurement", blocks))
-    sections.extend(collaboration_sections(data.get("collaboration"), _Table))
-    sections.extend(competition_sections(data.get("competition"), _Table))
-
-    if data["region"]:
-        sections.append((f"Region profile: {data['region']['name']} ({data['region']['nuts_code']})", _region_blocks(data["region"])))
-    if data["org"]:
-        sections.append((f"Organisation profile: {data['org']['name']}", _org_blocks(data["org"])))
-    sections.append(("Interactive views", [
-        "Pages to explore beside this report. If one is missing, run its command in the report's folder "
-        "(with the same --db or --neo4j-uri as the report):",
-        _Table(["view", "file", "command"], [[v["title"], v["file"], v["command"]] for v in data["views"]]),
-    ]))
-    sections.append(("About this report", [[
-        f"stakenet {meta['stakenet_version']}, store: {meta['store']}",
-        f"command: {meta['command']}",
-        f"generated at {meta['generated_at']}",
-        f"metric coverage: {_fmt_counts(meta['metric_coverage'])}",
-    ]]))
-    return sections
 
 
 def _buyer_blocks(buyers: Sequence[Mapping[str, Any]], label: str = "buyer") -> list[Any]:
@@ -297,7 +314,7 @@ def _org_blocks(o: Mapping[str, Any]) -> list[Any]:
     ben, sup = o["beneficiary"], o["supplier"]
     m = o["metrics"]
     blocks: list[Any] = [[
-        f"org_id {o['org_id']}; organisation number {o['org_number'] or 'unknown'}"
+        f"organisation number {o['org_number'] or 'unknown'}"
         + (" (fails its check digit)" if o["org_number_valid"] is False else ""),
         f"sector {o['sector'] or 'unknown'}; legal form {o['legal_form'] or 'unknown'}; size {o['size'] or 'unknown'}; country {o['country'] or 'unknown'}",
         f"also known as: {', '.join(o['aliases']) or 'no other names'}",
@@ -316,7 +333,12 @@ def _org_blocks(o: Mapping[str, Any]) -> list[Any]:
     if o["buyer"]:
         blocks.append("As buyer:")
         blocks.extend(_buyer_blocks([o["buyer"]]))
-        blocks.append(_Table(["supplier", "size", "awards", "share"], [[_org_cell(s), s["size"] or "unknown", _fmt_num(s["awards"]), _fmt_share(s["share"])] for s in o["top_suppliers"]]))
+        rows = [[_org_cell(s), s["size"] or "unknown", _fmt_num(s["awards"]), _fmt_share(s["share"])] for s in o["top_suppliers"]]
+        redacted = o["buyer"]["redacted_awards"]
+        if redacted:  # one row for them all: who won is unknown, and a list of "Personuppgift" says nothing
+            rows.append([f"{redacted:,} awards to natural persons, redacted", "", _fmt_num(redacted),
+                         _fmt_share(share(redacted, o["buyer"]["awards"]))])
+        blocks.append(_Table(["supplier", "size", "awards", "share"], rows))
     if sup["top_buyers"]:
         blocks.append("Buyers awarding to it:")
         blocks.append(_Table(["buyer", "awards"], [[_org_cell(b), _fmt_num(b["awards"])] for b in sup["top_buyers"]]))
@@ -366,7 +388,7 @@ def render_markdown(data: Mapping[str, Any], chart_files: Mapping[str, str] | No
             else:
                 lines.append(md_escape(block))
             lines.append("")
-        if heading == "Top organisations" and chart_files:
+        if heading == CHARTS_AFTER and chart_files:
             lines += ["## Charts", ""]
             for name, path in chart_files.items():
                 lines += [f"![{CHART_TITLES[name]}]({path})", ""]
@@ -409,8 +431,9 @@ def render_html(data: Mapping[str, Any], charts: Mapping[str, bytes] | None = No
     sections = _sections(data)
     headings = [h for h, _ in sections]
     if charts:
-        headings.insert(2, "Charts")
+        headings.insert(headings.index(CHARTS_AFTER) + 1, "Charts")
     figures = [(CHART_TITLES[name], base64.b64encode(png).decode("ascii")) for name, png in (charts or {}).items()]
     return _environment().get_template("report.html").render(
-        meta=data["meta"], headings=headings, sections=sections, figures=figures, views=data["views"]
+        meta=data["meta"], headings=headings, sections=sections, figures=figures, views=data["views"],
+        charts_after=CHARTS_AFTER,
     )

@@ -28,6 +28,7 @@ class ReportPaths:
     html: Path | None = None
     json: Path | None = None
     charts: list[Path] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)  # the report's data (views to write, ...)
 
     def all(self) -> list[Path]:
         """Every written file, reports first."""
@@ -94,6 +95,7 @@ def write_report(
     now: datetime | str | None = None,
     version: str | None = None,
     progress: ProgressFn | None = None,
+    view_prefix: str = "stakenet",
 ) -> ReportPaths:
     """Collect the report from ``store`` and write ``report.md`` (+ ``charts/*.png``), ``report.html``
     and ``report.json`` into ``out_dir``; returns the paths written.
@@ -103,7 +105,7 @@ def write_report(
     chosen = parse_formats(formats)
     data = collect_report(
         store, region=region, org=org, top=top, synthetic=synthetic, command=command, now=now, version=version,
-        progress=progress,
+        progress=progress, view_prefix=view_prefix,
     )
     validate_report(data)
     out = Path(out_dir)
@@ -111,7 +113,7 @@ def write_report(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"cannot create the report folder {out}: {exc.strerror}") from exc
-    paths = ReportPaths(out)
+    paths = ReportPaths(out, data=data)
     charts: dict[str, bytes] = {}
     if "md" in chosen or "html" in chosen:
         if progress:

@@ -26,6 +26,8 @@
 
   var typeColour = {};
   DATA.types.forEach(function (t) { typeColour[t.type] = t.colour; });
+  var roleColour = {};
+  (DATA.roles || []).forEach(function (r) { roleColour[r.role] = r.colour; });
   var communityColour = {};
   DATA.communities.forEach(function (c) { communityColour[c.id] = c.colour; });
   var maxPagerank = 0, maxMoney = 0;
@@ -38,6 +40,7 @@
 
   function colourOf(n) {
     if (state.colour === "community") return (n.community !== null && communityColour[n.community]) || DATA.otherColour;
+    if (state.colour === "role") return (n.role && roleColour[n.role]) || DATA.otherColour;
     return typeColour[n.ntype] || DATA.otherColour;
   }
   function sizeOf(n) {
@@ -59,8 +62,9 @@
     ["funds", "cpv", "years"].forEach(function (k, i) {
       if (n[k].length) {
         var tr = el("tr");
-        tr.appendChild(el("th", ["Funds", "CPV groups", "Years"][i]));
-        tr.appendChild(el("td", n[k].join(", ")));
+        var named = (DATA.filterNames || {})[k] || {};
+        tr.appendChild(el("th", ["Funds", "CPV divisions", "Years"][i]));
+        tr.appendChild(el("td", n[k].map(function (c) { return named[c] ? c + " " + named[c] : c; }).join(", ")));
         table.appendChild(tr);
       }
     });
@@ -105,6 +109,11 @@
     if (state.colour === "type") {
       box.appendChild(el("h2", "Node type"));
       DATA.types.forEach(function (t) { row(t.colour, t.type + " (" + t.count + ")"); });
+    } else if (state.colour === "role") {
+      box.appendChild(el("h2", "Role"));
+      DATA.roles.forEach(function (r) { row(r.colour, r.role + " (" + r.count + ")"); });
+      var other = recs.length - DATA.roles.reduce(function (s, r) { return s + r.count; }, 0);
+      if (other) row(DATA.otherColour, "Projects, procurements, other (" + other + ")");
     } else {
       box.appendChild(el("h2", "Community"));
       var shown = 0, rest = 0;
