@@ -19,11 +19,11 @@ CHART_TITLES = {
 
 
 def plain(text: str) -> str:
-    """A name from the data as matplotlib shows it literally: every ``$`` escaped, so no mathtext is parsed
-    (matplotlib turns ``\\$`` back into ``$`` and reads everything else as plain text).
+    r"""A name from the data as matplotlib shows it literally: every ``$`` escaped, so no mathtext is parsed
+    (matplotlib turns ``\$`` back into ``$`` and reads everything else as plain text).
 
-    >>> plain("A$B$ AB")
-    'A\\$B\\$ AB'
+    >>> print(plain("A$B$ AB"))
+    A\$B\$ AB
     """
     return text.replace("$", "\\$")
 
