@@ -163,6 +163,52 @@ def scope_rows(m: MarketIndicators, awards: Sequence[Award], peers: Sequence[Mar
     return rows
 
 
+NUTS_PEERS = {0: "countries", 1: "NUTS 1 regions", 2: "NUTS 2 regions", 3: "counties"}
+
+
+def same_level_regions(ind: Indicators, per_buyer: Mapping[str, Sequence[Award]], region: Mapping[str, Any],
+                       ) -> tuple[MarketIndicators | None, list[MarketIndicators], str]:
+    """The region's pooled figures, its peers (every region of its NUTS level with placed buyers) and what
+    they are called: a county (NUTS 3) among the counties, a NUTS 2 region among the NUTS 2 regions,
+    each pooling the buyers placed in its counties and nobody else (docs/indicators.md)."""
+    code = str(region["nuts_code"])
+    level = len(code) - 2  # NUTS codes: the country's two letters, then one character per level
+    if level >= 3:
+        county = next((c for c in ind.counties if c.key == code), None)
+        return county, list(ind.counties), NUTS_PEERS[3]
+    groups: dict[str, list[str]] = defaultdict(list)
+    for buyer, county_code in sorted(ind.county_of.items()):
+        groups[county_code[:len(code)]].append(buyer)
+    pooled = {prefix: market_indicators(prefix, None, [a for b in members for a in per_buyer.get(b, [])], {},
+                                        buyers=len(members)) for prefix, members in sorted(groups.items())}
+    return pooled.get(code), list(pooled.values()), NUTS_PEERS.get(level, f"NUTS {level} regions")
+
+
+DISTRIBUTION_SHOWN = 15
+
+
+def distribution(ind: Indicators, highlighted: Sequence[MarketIndicators], scope: str) -> dict[str, Any]:
+    """Every buyer's SME share and HHI by awards (buyers with at least MIN_AWARDS_FOR_SIGNAL awards of the
+    figure's denominator), and the scope's buyers among them, for the chart beside the national distribution."""
+    def sme_ok(m: MarketIndicators) -> bool:
+        return m.sme_share_count is not None and m.sized_awards >= MIN_AWARDS_FOR_SIGNAL
+
+    def hhi_ok(m: MarketIndicators) -> bool:
+        return m.hhi_count is not None and m.awards - m.redacted_awards >= MIN_AWARDS_FOR_SIGNAL
+
+    shown = sorted((m for m in highlighted if sme_ok(m) or hhi_ok(m)), key=lambda m: (-m.awards, m.key))
+    return {
+        "scope": scope,
+        "min_awards": MIN_AWARDS_FOR_SIGNAL,
+        "national": {"sme_share": sorted(round6(m.sme_share_count) for m in ind.buyers if sme_ok(m)),
+                     "hhi": sorted(round6(m.hhi_count) for m in ind.buyers if hhi_ok(m))},
+        "buyers_in_scope": len(shown),
+        "highlighted": [{"org_id": m.key, "name": m.name or m.key, "awards": m.awards, "sized_awards": m.sized_awards,
+                         "sme_share": round6(m.sme_share_count) if sme_ok(m) else None,
+                         "hhi": round6(m.hhi_count) if hhi_ok(m) else None} for m in shown[:DISTRIBUTION_SHOWN]],
+    }
+
+
 def _dependencies(store: Any, awards: Sequence[Award], top: int = 3) -> list[dict[str, Any]]:
     """The suppliers a buyer depends on most: largest share of its non-redacted awards by value, then by count."""
     count: Counter[str] = Counter()
@@ -210,6 +256,7 @@ def collect_findings(
     tables: list[dict[str, Any]] = []
     sentences: list[str] = []
     dependencies: list[dict[str, Any]] = []
+    in_region: list[MarketIndicators] = []
     if org is not None and org["org_id"] in buyers:
         m = buyers[org["org_id"]]
         kind = kinds.get(m.key)
@@ -222,14 +269,17 @@ def collect_findings(
     if org is not None:
         sentences += _org_eu_sentences(store, org)
     if region is not None:
-        county = next((c for c in ind.counties if c.key == region["nuts_code"]), None)
         in_region = [b for b in ind.buyers if ind.county_of.get(b.key, "").startswith(region["nuts_code"])]
+        county, peers_of_level, peer_kind = same_level_regions(ind, per_buyer, region)
         if county is not None:
             pooled = [a for b in in_region for a in per_buyer.get(b.key, [])]
-            rows = scope_rows(county, pooled, ind.counties, currency)
+            rows = scope_rows(county, pooled, peers_of_level, currency)
             tables.append({"scope": f"{region['name']} ({region['nuts_code']}), {county.buyers:,} buyer{'s' if county.buyers != 1 else ''} pooled",
-                           "peers": "counties", "rows": rows})
-            sentences += _region_sentences(region, county, rows)
+                           "peers": peer_kind, "rows": rows})
+            sentences += _region_sentences(region, county, rows, peer_kind)
+        else:
+            sentences.append(f"No buyer is placed in {region['name']} ({region['nuts_code']}): there is no procurement "
+                             "figure to compare with other regions of its NUTS level.")
         if not dependencies:
             dependencies = _region_dependencies(store, in_region)
             apply_display_names(store, dependencies)
@@ -247,7 +297,14 @@ def collect_findings(
             f"{_pct(nation.sme_share_value)} of their value ({nation.redacted_awards:,} awards to natural persons, redacted, excluded).")
     if not tables and not sentences:
         sentences.append("No procurement or EU project of this scope is in the graph.")
-    return {"sentences": sentences, "tables": tables, "dependencies": dependencies, "competition": None}
+    out: dict[str, Any] = {"sentences": sentences, "tables": tables, "dependencies": dependencies, "competition": None}
+    if region is not None and in_region:
+        out["distribution"] = distribution(ind, in_region, f"{region['name']} ({region['nuts_code']})")
+    elif org is not None and org["org_id"] in buyers:
+        out["distribution"] = distribution(ind, [buyers[org["org_id"]]], org_label(org["name"], org["org_id"]))
+    if "distribution" in out:
+        apply_display_names(store, out["distribution"]["highlighted"])
+    return out
 
 
 def _compare(row: Mapping[str, Any], kind: str | None, as_share: bool = True) -> str:
@@ -289,11 +346,12 @@ def _org_eu_sentences(store: Any, org: Mapping[str, Any]) -> list[str]:
                else "with no partner organisation recorded in the graph.")]
 
 
-def _region_sentences(region: Mapping[str, Any], county: MarketIndicators, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def _region_sentences(region: Mapping[str, Any], county: MarketIndicators, rows: Sequence[Mapping[str, Any]],
+                      kind: str = "counties") -> list[str]:
     r = {row["key"]: row for row in rows}
     return [f"The {county.buyers:,} buyer{'s' if county.buyers != 1 else ''} placed in {region['name']} made {county.awards:,} awards; SMEs won "
-            f"{r['sme_share']['text']} of those with a reported size{_compare(r['sme_share'], 'counties')} and "
-            f"{r['sme_share_value']['text']} of their value{_compare(r['sme_share_value'], 'counties')}."]
+            f"{r['sme_share']['text']} of those with a reported size{_compare(r['sme_share'], kind)} and "
+            f"{r['sme_share_value']['text']} of their value{_compare(r['sme_share_value'], kind)}."]
 
 
 def _region_eu_sentences(region: Mapping[str, Any]) -> list[str]:
@@ -334,6 +392,11 @@ def findings_sections(data: Mapping[str, Any] | None, table: Callable[[list[str]
         blocks.append(f"{t['scope']}, beside the median of the Swedish {peers} and its percentile among them "
                       "(0: lowest, 100: highest):")
         blocks.append(table(["figure", "value", "rests on", f"median of {peers}", "percentile"], _table_rows(t["rows"])))
+    dist = data.get("distribution")
+    if dist:
+        blocks.append(f"The chart \"The scope's buyers beside all Swedish buyers\" (under Charts) places {dist['scope']}'s "
+                      f"{dist['buyers_in_scope']:,} buyer{'s' if dist['buyers_in_scope'] != 1 else ''} with at least "
+                      f"{dist['min_awards']} awards in the national distribution of SME share and HHI by awards.")
     if data.get("competition"):
         blocks.append("Competition (from the competition section):")
         blocks.append(table(["figure", "value", "rests on", "median of peers", "percentile"], _table_rows(data["competition"])))
