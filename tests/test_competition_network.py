@@ -170,3 +170,18 @@ def test_export_single_bid_network(loaded, oracle, tmp_path):
     export_network(store, "graphml", network="dependence", out=tmp_path / "dep.graphml")
     assert (tmp_path / "dep.graphml").read_text(encoding="utf-8").count("<edge ") == sum(oracle["deps_by_count"].values()) + sum(
         1 for *_, d in dependence_graph(_comp.winner_shares).edges(data=True) if d["share"] < DEPENDENCE_SHARE)
+
+
+def test_full_report_draws_the_competition_key_findings_and_network(loaded, oracle):
+    from graph.report.collect import collect_report
+    from graph.report.render import render_markdown
+    from graph.report.schema import validate_report
+
+    store, _comp = loaded
+    data = collect_report(store, org="SE-ON:" + GAVLEBORG, now="2026-01-01T00:00:00Z")
+    validate_report(data)
+    rows = data["key_findings"]["competition"]
+    assert [r["key"] for r in rows] == ["single_bid_rate", "tenders_mean"] and rows[0]["text"].endswith("(5 of 44 lots)")
+    text = render_markdown(data)
+    assert "Competition (from the competition section):" in text and "11.36% (5 of 44 lots)" in text
+    assert f"{len(oracle['flagged']):,} suppliers won mostly single-bid lots" in text

@@ -101,11 +101,12 @@ KEY_FIGURES = ("single_bid_rate", "tenders_mean")
 
 def _key_rows(comp: Any, region: str | None, org: str | None) -> list[dict[str, Any]]:
     """Key-findings rows (graph/report/findings.py's shape) of the scope: the organisation as a buyer,
-    else the region's county, else the nation beside the median buyer (its percentile none)."""
+    else the region when it is a county, else the nation beside the median buyer (its percentile none).
+    A scope without the figures (an organisation that buys nothing, a NUTS 2 region) gets no rows."""
     if org:
         kind, ent = "buyer", comp.entities["buyer"].get(org)
     elif region:
-        kind, ent = "county", next((e for k, e in sorted(comp.entities["county"].items()) if k.startswith(region)), None)
+        kind, ent = "county", comp.entities["county"].get(region)  # a county (NUTS 3), as the key findings' region
     else:
         kind, ent = "buyer", None
     if (org or region) and ent is None:
