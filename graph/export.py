@@ -5,6 +5,8 @@ buyers, stakeholder) the file holds that projection's nodes and weighted edges, 
 display name, organisation number and the metrics computed on that projection (degree, strength,
 PageRank, betweenness, eigenvector, core, community); without one, every node and relationship of
 the graph with their stored properties (organisations carry the metrics `stakenet analyze` wrote).
+``--network single_bid`` holds the buyers tied by suppliers that mostly win single-bid lots, and
+``--network dependence`` the buyer -> supplier dependence edges (graph/analysis/competition_network.py).
 CSV is a folder with ``nodes.csv`` and ``edges.csv``. An existing target is kept unless ``force``.
 """
 
@@ -20,7 +22,9 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis.analyze import analyze_projection
+from graph.analysis.competition_network import dependence_graph, single_bid_buyer_graph, wins_from
 from graph.analysis.projections import NETWORKS, projection
+from graph.competition import compute_competition
 from graph.display import display_name, org_number_text
 from graph.errors import ExportError
 from graph.model import NODE_TYPES, REL_TYPES
@@ -60,10 +64,34 @@ def _clean(value: Any, type_: str = "") -> Any:
     return _XML_UNSAFE.sub(" ", value) if isinstance(value, str) else value
 
 
+COMPETITION_NETWORKS = ("single_bid", "dependence")
+
+
+def competition_graph(store: Any, network: str) -> nx.Graph:
+    """The competition network ``network`` (single_bid, dependence) with each organisation's display name."""
+    comp = compute_competition(store)
+    G: nx.Graph = (single_bid_buyer_graph(wins_from(comp.lots, comp.winners)) if network == "single_bid"
+                   else dependence_graph(comp.winner_shares))
+    names = {r[0]: (r[1], r[2] or []) for r in store.rows(
+        "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.name, o.aliases", {"ids": list(G.nodes)})}
+    for node, attrs in G.nodes(data=True):
+        name, aliases = names.get(node, (None, []))
+        attrs["label"] = display_name(name, aliases, node)
+        number = org_number_text(node)
+        if number:
+            attrs["org_number"] = number
+    for _, _, attrs in G.edges(data=True):
+        for key in [k for k, v in attrs.items() if v is None]:
+            del attrs[key]  # an unknown value share is left out, not written as 0
+    G.graph = {"network": network, "weight_attribute": str(G.graph.get("weight", "weight")),
+               **{k: v for k, v in G.graph.items() if k.startswith("min_")}}
+    return G
+
+
 def projection_graph(store: Any, network: str, *, seed: int = 42) -> nx.Graph:
     """The projection ``network`` with its metrics and each organisation's names as node attributes."""
     if network not in NETWORKS:
-        raise ExportError(f"unknown network {network!r}; choose from {', '.join(NETWORKS)}")
+        raise ExportError(f"unknown network {network!r}; choose from {', '.join(NETWORKS + COMPETITION_NETWORKS)}")
     proj = projection(store, network)
     G = proj.to_networkx()
     result = analyze_projection(proj, seed=seed)
@@ -148,7 +176,10 @@ def export_network(store: Any, fmt: str, *, network: str | None = None, out: str
     existing = [p for p in written if p.exists()]
     if existing and not force:
         raise ExportError(f"{existing[0]} exists; pass --force to overwrite it or choose another --out")
-    G = projection_graph(store, network, seed=seed) if network else whole_graph(store)
+    if network in COMPETITION_NETWORKS:
+        G = competition_graph(store, network)
+    else:
+        G = projection_graph(store, network, seed=seed) if network else whole_graph(store)
     try:
         if fmt == "csv":
             _write_csv(G, target)

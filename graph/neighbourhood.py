@@ -3,7 +3,8 @@
 Each function reads the store with plain Cypher that both stores run (user text only ever in
 ``$parameters``, ids passed as lists) and returns a networkx graph whose nodes carry what a view
 shows (``type``, ``name``, ``org_number``, ``role``, ``size``, ``amount``/``currency``,
-``source``, ``pagerank``, ``community``, and the filter lists ``funds``, ``cpv``, ``years``) and
+``source``, ``pagerank``, ``community``, on procurements ``tenders_received`` (the fewest tenders
+any of its lots received, 1 = a single-bid lot) and ``single_bid_lots``, and the filter lists ``funds``, ``cpv``, ``years``) and
 whose ``G.graph`` says what it is (``title``, ``subtitle``, ``focus``, ``omitted``, ``total``,
 ``empty`` (nothing around the centre) with ``empty_message``, and ``slug``, a file-name stem such as ``ego-SE-ON_2321000198``). Nodes are
 ``(label, key)`` tuples, added in sorted order, so the same data gives the same graph from
@@ -32,7 +33,7 @@ import networkx as nx
 from graph.display import display_name
 from graph.errors import StakenetError
 from graph.lookup import resolve_organisation, resolve_region
-from graph.viewattrs import currency_text, filter_names, org_filter_lists, role_class
+from graph.viewattrs import currency_text, filter_names, org_filter_lists, procurement_tenders, role_class
 
 DEFAULT_MAX_NODES = 500
 # A frontier is expanded only while the collected neighbourhood stays below this many nodes
@@ -221,8 +222,12 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
             "years": [y for y in (_year(start),) if y],
             "details": [("Project id", pid), ("Period", f"{start or '?'} to {end or '?'}")],
         }
+    tenders = procurement_tenders(store, by_label["Procurement"])
     for pid, title, value, currency, published, cpv, procedure, source in _batched(store, Q_PROC_PROPS, by_label["Procurement"]):
+        t = tenders.get(str(pid), {})
         attrs[("Procurement", str(pid))] = {
+            "tenders_received": t.get("tenders_received"),
+            "single_bid_lots": t.get("single_bid_lots"),
             "type": "Procurement",
             "name": title or pid,
             "amount": value,
@@ -231,7 +236,9 @@ def _build(store: Any, col: _Collected, keep: Iterable[Key] | None = None) -> nx
             "source": source,
             "cpv": [str(cpv)[:2]] if cpv else [],
             "years": [y for y in (_year(published),) if y],
-            "details": [("Procurement id", pid), ("Published", published), ("CPV", cpv), ("Procedure", procedure)],
+            "details": [("Procurement id", pid), ("Published", published), ("CPV", cpv), ("Procedure", procedure),
+                        ("Tenders received (fewest in a lot)", t.get("tenders_received")),
+                        ("Single-bid lots", f"{t['single_bid_lots']} of {t['lots_known']} with a known count" if t else None)],
         }
     # Organisations: their roles and money in this view, from the links kept.
     roles: dict[Key, set[str]] = defaultdict(set)

@@ -1,4 +1,4 @@
-"""What views show beside the graph: filter names (CPV divisions, funds), organisations' filter lists, roles."""
+"""What views show beside the graph: filter names (CPV divisions, funds), organisations' filter lists, roles, tenders received."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ Q_CURRENCIES = (
     "MATCH (p:Project) WHERE p.currency IS NOT NULL RETURN DISTINCT p.currency",
     "MATCH (u:Procurement) WHERE u.currency IS NOT NULL RETURN DISTINCT u.currency",
 )
+Q_PROC_TENDERS = (
+    "MATCH (u:Procurement)-[:HAS_LOT]->(l:Lot) WHERE u.procurement_id IN $ids RETURN u.procurement_id, l.tenders_received"
+)
 BATCH = 5_000
 
 # Role classes a view colours by: Interreg and CORDIS partnerships are BENEFICIARY_OF with a role.
@@ -50,6 +53,31 @@ def role_class(roles: Iterable[str]) -> str | None:
     if not found:
         return None
     return found.pop() if len(found) == 1 else "several roles"
+
+
+def tenders_attrs(counts: Iterable[int | None]) -> dict[str, Any]:
+    """What a procurement node shows of its lots' tenders received: ``tenders_received`` is the fewest
+    over its lots with a known count (1 = at least one single-bid lot), with the lot counts behind it.
+
+    >>> tenders_attrs([3, 1, None])
+    {'tenders_received': 1, 'single_bid_lots': 1, 'lots_known': 2, 'lots': 3}
+    >>> tenders_attrs([None])
+    {'tenders_received': None, 'single_bid_lots': 0, 'lots_known': 0, 'lots': 1}
+    """
+    counts = list(counts)
+    known = [int(c) for c in counts if c is not None]
+    return {"tenders_received": min(known) if known else None, "single_bid_lots": sum(1 for c in known if c == 1),
+            "lots_known": len(known), "lots": len(counts)}
+
+
+def procurement_tenders(store: Any, procurement_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``tenders_attrs`` of each procurement with lots (procurements without a Lot node are left out)."""
+    lots: dict[str, list[int | None]] = defaultdict(list)
+    ids = sorted(set(procurement_ids))
+    for start in range(0, len(ids), BATCH):
+        for pid, tenders in store.rows(Q_PROC_TENDERS, {"ids": ids[start:start + BATCH]}):
+            lots[str(pid)].append(None if tenders is None else int(tenders))
+    return {pid: tenders_attrs(counts) for pid, counts in lots.items()}
 
 
 def filter_names(store: Any) -> dict[str, dict[str, str]]:

@@ -14,6 +14,7 @@ Node attributes read (all optional except ``type`` and ``name``):
 - ``amount`` with ``currency`` and ``amount_label`` (money: size by money uses it);
 - ``pagerank``, ``community`` (metrics written by graph/analysis/analyze.py);
 - ``role_class``: buyer, supplier, beneficiary, partner or several roles (colour by role);
+- ``tenders_received`` on procurements: the fewest tenders a lot received (colour by tenders; 1 = single bid);
 - ``funds``, ``cpv``, ``years``: lists the page filters on. Nodes without them (organisations)
   inherit the union of their neighbours' values, so "fund ERDF" keeps the organisations in
   ERDF projects;
@@ -81,7 +82,25 @@ ROLE_COLOURS = {
     "partner": "#9c36b5",
     "several roles": "#f08c00",
 }
-COLOUR_MODES = ("type", "community", "role")
+# Tenders received per procurement (the fewest over its lots): a single bid stands out in red.
+TENDER_COLOURS = {
+    "1 (single bid)": "#d62728",
+    "2-3": "#f0a202",
+    "4 or more": "#2f9e44",
+}
+COLOUR_MODES = ("type", "community", "role", "tenders")
+
+
+def tender_class(tenders: Any) -> str | None:
+    """The tenders-received class a view colours a procurement by.
+
+    >>> tender_class(1), tender_class(3), tender_class(12), tender_class(None)
+    ('1 (single bid)', '2-3', '4 or more', None)
+    """
+    n = _number(tenders)
+    if n is None or n < 1:
+        return None
+    return "1 (single bid)" if n == 1 else "2-3" if n <= 3 else "4 or more"
 
 
 @dataclass(frozen=True)
@@ -384,7 +403,7 @@ def write_view(
         The HTML file to write (its folder is created).
     title : str, optional
         Overrides ``G.graph["title"]``.
-    colour_by : {"type", "community"}
+    colour_by : {"type", "community", "role", "tenders"}
         The initial colouring; the page can switch.
     size_by : {"pagerank", "money"}, optional
         The initial sizing; default PageRank when any node has one, else money.
@@ -428,6 +447,7 @@ def write_view(
                 "ntype": ntype,
                 "community": None if d.get("community") is None else str(d["community"]),
                 "role": d.get("role_class") if d.get("role_class") in ROLE_COLOURS else None,
+                "tenders": tender_class(d.get("tenders_received")),
                 "pagerank": pagerank,
                 "money": _number(d.get("amount")),
                 "info": _info_rows(d, pagerank),
@@ -462,6 +482,7 @@ def write_view(
     size = size_by or ("pagerank" if has_pagerank else "money")
     currencies = sorted({str(d["currency"]) for _, d in G.nodes(data=True) if d.get("currency")})
     roles = Counter(nd["role"] for nd in nodes if nd["role"])
+    tenders = Counter(nd["tenders"] for nd in nodes if nd["tenders"])
     names = {k: {str(c): str(n) for c, n in (G.graph.get("filter_names") or {}).get(k, {}).items()} for k in ("funds", "cpv")}
     focus = G.graph.get("focus")
     data = {
@@ -476,6 +497,7 @@ def write_view(
         "focus": ids.get(focus) if focus is not None else None,
         "currency": ", ".join(currencies),
         "roles": [{"role": r, "count": roles[r], "colour": c} for r, c in ROLE_COLOURS.items() if roles[r]],
+        "tenders": [{"tenders": t, "count": tenders[t], "colour": c} for t, c in TENDER_COLOURS.items() if tenders[t]],
         "filterNames": names,
         "otherColour": OTHER_COLOUR,
     }
@@ -496,6 +518,7 @@ def write_view(
         cpv=[(f, _option(f, names["cpv"])) for f in sorted({f for nd in nodes for f in nd["cpv"]})],
         notice=str(G.graph.get("notice") or ""),
         has_role=bool(roles),
+        has_tenders=bool(tenders),
         years=sorted({f for nd in nodes for f in nd["years"]}),
         has_pagerank=has_pagerank,
         has_money=has_money,

@@ -488,7 +488,7 @@ def flags(ctx: click.Context, list_: bool, buyer: str | None, procurement: str |
 
 @cli.command("export")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "csv"]))
-@click.option("--network", type=click.Choice(["collaboration", "market", "buyers", "stakeholder"]),
+@click.option("--network", type=click.Choice(["collaboration", "market", "buyers", "stakeholder", "single_bid", "dependence"]),
               help="Export this projection with its metrics (default: the whole graph, every node and relationship).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="The file to write (csv: a folder for nodes.csv and edges.csv). Default: stakenet-<network>.<format>.")

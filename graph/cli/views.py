@@ -25,8 +25,8 @@ def _view_options(default_max: int) -> Any:
 
     def decorate(f: Any) -> Any:
         f = click.option("--seed", type=int, default=42, show_default=True, help="Seeds the layout.")(f)
-        f = click.option("--colour", type=click.Choice(["type", "community", "role"]), default="type", show_default=True,
-                         help="Colour nodes by type, community or role (buyer, supplier, beneficiary, partner) at first (the page can switch).")(f)
+        f = click.option("--colour", type=click.Choice(["type", "community", "role", "tenders"]), default="type", show_default=True,
+                         help="Colour nodes by type, community, role (buyer, supplier, beneficiary, partner) or tenders received (procurements; 1 = single bid) at first (the page can switch).")(f)
         f = click.option("--out", type=click.Path(path_type=Path), default=".", show_default=True,
                          help="The page to write: a .html file, or a folder that gets <view>-<id>.html.")(f)
         f = click.option("--max-nodes", type=click.IntRange(min=1), default=default_max, show_default=True,

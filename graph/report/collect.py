@@ -396,6 +396,7 @@ def collect_report(
     competition = collect_competition(store, region=region, org=org_id, top=top)
     step("key findings")
     findings = collect_findings(store, ind, per_buyer, region=region_part, org=org_part)
+    findings["competition"] = competition["key_rows"] if competition else None
     notes = []
     if not coverage["pagerank"]:
         notes.append("Network metrics are not in the graph yet: run `stakenet analyze` for PageRank, betweenness and communities.")

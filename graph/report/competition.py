@@ -9,10 +9,21 @@ the data with the renderer's table type. Wording stays neutral: risk signals, no
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from graph.analysis.competition_network import (
+    DEPENDENCE_MIN_AWARDS,
+    DEPENDENCE_SHARE,
+    SINGLE_BID_MIN_LOTS,
+    SINGLE_BID_SHARE,
+    dependence_graph,
+    single_bid_buyer_graph,
+    single_bid_suppliers,
+    wins_from,
+)
 from graph.competition import MIN_CASES, PROCEDURE_WEIGHTS, RISK_COMPONENTS, Entity, Figure, compute_competition
 from graph.competition_flags import CATALOGUE, raised
 
@@ -61,6 +72,8 @@ def collect_competition(store: Any, *, region: str | None = None, org: str | Non
               if e.figures["single_bid_rate"].value is not None and not e.figures["single_bid_rate"].few]
     buyers.sort(key=lambda e: (-(e.figures["single_bid_rate"].value or 0.0), e.key))
     counts = Counter(code for code, *_ in raised(comp))
+    network = _network(comp, org, top)
+    key_rows = _key_rows(comp, region, org)
     lot_keys = {(lt.procurement, lt.lot) for lt in comp.lots}
     return {
         "join": {"lots": len(lot_keys), "lots_with_awards": len(lot_keys & comp.awarded_lots),
@@ -72,6 +85,8 @@ def collect_competition(store: Any, *, region: str | None = None, org: str | Non
         "captive": comp.captive[:top] if not org else [c for c in comp.captive if org in (c["buyer"], c["supplier"])],
         "winner_shares": [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in w.items()}
                           for w in comp.winner_shares.get(org, [])[:top]] if org else [],
+        "network": network,
+        "key_rows": key_rows,
         "captive_count": len(comp.captive),
         "heterogeneous_count": len(comp.heterogeneous),
         "procedure_weights": PROCEDURE_WEIGHTS,
@@ -79,6 +94,97 @@ def collect_competition(store: Any, *, region: str | None = None, org: str | Non
         "flags": [{"code": f.code, "level": f.level, "title": f.title, "rule": f.rule, "anchor": f.anchor,
                    "raised": counts.get(f.code, 0)} for f in CATALOGUE],
     }
+
+
+KEY_FIGURES = ("single_bid_rate", "tenders_mean")
+
+
+def _key_rows(comp: Any, region: str | None, org: str | None) -> list[dict[str, Any]]:
+    """Key-findings rows (graph/report/findings.py's shape) of the scope: the organisation as a buyer,
+    else the region when it is a county, else the nation beside the median buyer (its percentile none).
+    A scope without the figures (an organisation that buys nothing, a NUTS 2 region) gets no rows."""
+    if org:
+        kind, ent = "buyer", comp.entities["buyer"].get(org)
+    elif region:
+        kind, ent = "county", comp.entities["county"].get(region)  # a county (NUTS 3), as the key findings' region
+    else:
+        kind, ent = "buyer", None
+    if (org or region) and ent is None:
+        return []
+    figures = ent.figures if ent is not None else comp.national
+    rows = []
+    for name in KEY_FIGURES:
+        f = figures[name]
+        pool = [e for e in comp.entities[kind].values() if name in e.figures and not e.figures[name].few
+                and e.figures[name].value is not None]
+        median = f.median if ent is not None else _median_of(pool, name)
+        text = _value(name, f.value) + (f" ({f.numerator:,} of {f.n:,} lots)" if name == "single_bid_rate" and f.n else "")
+        rows.append({"key": name, "label": LABELS[name] + (" (few cases)" if f.few else ""),
+                     "value": None if f.value is None else round(f.value, 6), "text": text,
+                     "coverage": f"{f.n:,} of {f.total:,} lots with a known tender count",
+                     "median": None if median is None else round(median, 6),
+                     "percentile": None if ent is None or f.percentile is None else round(100 * f.percentile, 1),
+                     "peers": len(pool)})
+    return rows
+
+
+def _median_of(pool: list[Entity], name: str) -> float | None:
+    values = [v for e in pool if (v := e.figures[name].value) is not None]
+    return float(statistics.median(values)) if values else None
+
+
+def _network(comp: Any, org: str | None, top: int) -> dict[str, Any]:
+    """Single-bid suppliers, buyers tied by them and dependence edges (graph/analysis/competition_network.py),
+    counted nationally; the strongest ties, or those of ``org``."""
+    names = {e.key: e.name for kind in ("buyer", "supplier") for e in comp.entities[kind].values()}
+    wins = wins_from(comp.lots, comp.winners)
+    flagged = single_bid_suppliers(wins)
+    ties = single_bid_buyer_graph(wins)
+    deps = dependence_graph(comp.winner_shares)
+    sups = [s for s in flagged if not org or org in flagged[s]["buyers"] or s == org]
+    sups.sort(key=lambda s: (-flagged[s]["single"], s))
+    edges = sorted((ties.edges(org) if org in ties else []) if org else ties.edges(),
+                   key=lambda e: (-ties.edges[e]["weight"], sorted(e)))
+    mine = ([*deps.out_edges(org), *deps.in_edges(org)] if org in deps else []) if org else list(deps.edges())
+    dep = sorted(mine, key=lambda e: (-deps.edges[e]["share"], e))
+    return {
+        "rule": {"single_bid_min_lots": SINGLE_BID_MIN_LOTS, "single_bid_share": SINGLE_BID_SHARE,
+                 "dependence_share": DEPENDENCE_SHARE, "dependence_min_awards": DEPENDENCE_MIN_AWARDS},
+        "single_bid_suppliers": len(flagged), "buyers_tied": ties.number_of_nodes(), "buyer_ties": ties.number_of_edges(),
+        "dependence_edges": deps.number_of_edges(),
+        "suppliers": [{"supplier": s, "supplier_name": names.get(s), "lots": flagged[s]["lots"], "single": flagged[s]["single"],
+                       "share": round(flagged[s]["share"], 6), "buyers": len(flagged[s]["buyers"])} for s in sups[:top]],
+        "ties": [{"buyers": sorted(e), "names": [names.get(b) for b in sorted(e)], "suppliers": ties.edges[e]["weight"]}
+                 for e in edges[:top]],
+        "dependence": [{"buyer": b, "buyer_name": names.get(b), "supplier": s, "supplier_name": names.get(s),
+                        "awards": d["awards"], "share": round(d["share"], 6),
+                        "value_share": None if d["value_share"] is None else round(d["value_share"], 6)}
+                       for b, s in dep[:top] for d in (deps.edges[b, s],)],
+    }
+
+
+def _network_blocks(net: Mapping[str, Any], table: Callable[[list[str], list[list[str]]], Any]) -> list[Any]:
+    r = net["rule"]
+    blocks: list[Any] = [
+        f"Competition networks: {net['single_bid_suppliers']:,} suppliers won mostly single-bid lots (at least "
+        f"{r['single_bid_share']:.0%} of at least {r['single_bid_min_lots']} won lots with a known tender count); they tie "
+        f"{net['buyers_tied']:,} buyers in {net['buyer_ties']:,} buyer pairs (`stakenet export ... --network single_bid`). "
+        f"{net['dependence_edges']:,} buyer-supplier dependence edges (a supplier holding at least "
+        f"{r['dependence_share']:.0%} of a buyer's awards or their value, buyers with at least {r['dependence_min_awards']} awards)."]
+    if net["suppliers"]:
+        blocks.append(table(["supplier", "single-bid lots", "share", "buyers"],
+                            [[str(s["supplier_name"] or s["supplier"]), f"{s['single']:,} of {s['lots']:,}", f"{s['share']:.0%}",
+                              f"{s['buyers']:,}"] for s in net["suppliers"]]))
+    if net["ties"]:
+        blocks.append(table(["buyer", "buyer", "shared single-bid suppliers"],
+                            [[str(t["names"][0] or t["buyers"][0]), str(t["names"][1] or t["buyers"][1]), f"{t['suppliers']:,}"]
+                             for t in net["ties"]]))
+    if net["dependence"]:
+        blocks.append(table(["buyer", "supplier", "awards", "share of awards", "share of value"],
+                            [[str(d["buyer_name"] or d["buyer"]), str(d["supplier_name"] or d["supplier"]), f"{d['awards']:,}",
+                              f"{d['share']:.1%}", "n/a" if d["value_share"] is None else f"{d['value_share']:.1%}"]
+                             for d in net["dependence"]]))
+    return blocks
 
 
 def _value(name: str, v: float | None) -> str:
@@ -143,6 +249,8 @@ def competition_sections(data: Mapping[str, Any] | None, table: Callable[[list[s
         blocks.append(table(["supplier", "buyer", "awards from buyer", "share"],
                             [[str(c["supplier_name"] or c["supplier"]), str(c["buyer_name"] or c["buyer"]),
                               f"{c['awards_from_buyer']} of {c['awards']}", f"{c['share']:.0%}"] for c in data["captive"]]))
+    if data.get("network"):
+        blocks += _network_blocks(data["network"], table)
     blocks.append("Red-flag catalogue (`stakenet flags --list`) and how often each flag is raised:")
     blocks.append(table(["code", "level", "title", "raised", "anchor"],
                         [[f["code"], f["level"], f["title"], f"{f['raised']:,}", f["anchor"]] for f in data["flags"]]))

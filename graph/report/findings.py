@@ -362,7 +362,7 @@ def _region_eu_sentences(region: Mapping[str, Any]) -> list[str]:
 
 # -- as sections ----------------------------------------------------------------------------------
 
-_SHARES = {"top_share", "top_share_value", "sme_share", "sme_share_value"}
+_SHARES = {"top_share", "top_share_value", "sme_share", "sme_share_value", "single_bid_rate"}
 
 
 def _fmt(key: str, value: float | None) -> str:
@@ -372,6 +372,8 @@ def _fmt(key: str, value: float | None) -> str:
         return _pct(value)
     if key in ("hhi", "hhi_value"):
         return f"{value:.3f}"
+    if key == "tenders_mean":  # the competition hook's tenders per lot
+        return f"{value:.2f}"
     return f"{value:,.0f}"
 
 

@@ -28,6 +28,8 @@
   DATA.types.forEach(function (t) { typeColour[t.type] = t.colour; });
   var roleColour = {};
   (DATA.roles || []).forEach(function (r) { roleColour[r.role] = r.colour; });
+  var tenderColour = {};
+  (DATA.tenders || []).forEach(function (t) { tenderColour[t.tenders] = t.colour; });
   var communityColour = {};
   DATA.communities.forEach(function (c) { communityColour[c.id] = c.colour; });
   var maxPagerank = 0, maxMoney = 0;
@@ -41,6 +43,7 @@
   function colourOf(n) {
     if (state.colour === "community") return (n.community !== null && communityColour[n.community]) || DATA.otherColour;
     if (state.colour === "role") return (n.role && roleColour[n.role]) || DATA.otherColour;
+    if (state.colour === "tenders") return (n.tenders && tenderColour[n.tenders]) || DATA.otherColour;
     return typeColour[n.ntype] || DATA.otherColour;
   }
   function sizeOf(n) {
@@ -109,6 +112,11 @@
     if (state.colour === "type") {
       box.appendChild(el("h2", "Node type"));
       DATA.types.forEach(function (t) { row(t.colour, t.type + " (" + t.count + ")"); });
+    } else if (state.colour === "tenders") {
+      box.appendChild(el("h2", "Tenders received (fewest in a lot)"));
+      DATA.tenders.forEach(function (t) { row(t.colour, t.tenders + " (" + t.count + ")"); });
+      var unknown = recs.length - DATA.tenders.reduce(function (s, t) { return s + t.count; }, 0);
+      if (unknown) row(DATA.otherColour, "Organisations, procurements without a count (" + unknown + ")");
     } else if (state.colour === "role") {
       box.appendChild(el("h2", "Role"));
       DATA.roles.forEach(function (r) { row(r.colour, r.role + " (" + r.count + ")"); });
