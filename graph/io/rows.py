@@ -213,6 +213,25 @@ def read_json(path: Path, encoding: str) -> Any:
         raise SourceError(f"{path}: the JSON holds a value that cannot be read ({str(exc).split(';')[0]})") from None
 
 
+def read_json_records(path: Path, encoding: str, required: Iterable[str], what: str, hint: str) -> list[dict[str, Any]]:
+    """A JSON list of objects that all hold the ``required`` fields, or SourceError saying what is wrong.
+
+    ``what`` names the objects ("project objects (a Projektbanken export)"); ``hint`` ends the message
+    about missing fields ("Is this a Projektbanken export, or was a field renamed?").
+    """
+    data = read_json(path, encoding)
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise SourceError(f"{path}: expected a JSON list of {what}")
+    fields = list(required)
+    missing = sorted({k for d in data for k in fields if k not in d})
+    if missing:
+        first = next(i for i, d in enumerate(data) if any(k not in d for k in missing))
+        raise SourceError(
+            f"{path}: missing field(s) {', '.join(repr(k) for k in missing)} (first in record {first + 1}). {hint}"
+        )
+    return data
+
+
 def scalar_problem(record: Mapping[str, Any], where: str) -> RowError | None:
     """A RowError for the first value of ``record`` that is a JSON object or list where text or a number
     belongs, naming its JSON path (``where`` is the record's own, e.g. ``$[2]``); None when all are scalars.

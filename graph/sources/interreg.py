@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import RowError, SchemaError, SourceError
+from graph.errors import RowError, SchemaError
 from graph.identity import PartnerResolver, name_key, normalize_name, official_props, type_match_note
 from graph.io.cells import parse_amount, parse_date
 from graph.io.reports import FileReport
-from graph.io.rows import read_json
+from graph.io.rows import read_json_records
 from graph.records import Node, Record, Rel
 from graph.sources.nuts import NUTS_VERSION, county_name, county_nuts3
 from graph.themes import theme_id
@@ -114,17 +114,8 @@ class _Row:
 
 def read_partners(path: Path, encoding: str) -> list[dict[str, Any]]:
     """The JSON list of partner rows, or SourceError naming what is missing."""
-    data = read_json(path, encoding)
-    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
-        raise SourceError(f"{path}: expected a JSON list of partner objects (an Interreg partner list)")
-    missing = sorted({k for d in data for k in REQUIRED if k not in d})
-    if missing:
-        first = next(i for i, d in enumerate(data) if any(k not in d for k in missing))
-        raise SourceError(
-            f"{path}: missing field(s) {', '.join(repr(k) for k in missing)} (first in record {first + 1}). "
-            "Is this an Interreg partner list (program, projektnamn, organisationsnamn, ...)?"
-        )
-    return data
+    return read_json_records(path, encoding, REQUIRED, "partner objects (an Interreg partner list)",
+                             "Is this an Interreg partner list (program, projektnamn, organisationsnamn, ...)?")
 
 
 def _theme_codes(row: dict[str, Any], number: int, report: FileReport) -> set[tuple[str, str]]:

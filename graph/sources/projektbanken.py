@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from graph.counties import NUTS_VERSION, county_name, county_nuts3
-from graph.errors import RowError, SourceError
+from graph.errors import RowError
 from graph.identity import OrgResolver, name_key, normalize_name, official_props
 from graph.io.cells import parse_amount, parse_date
 from graph.io.reports import FileReport
-from graph.io.rows import read_json, scalar_problem
+from graph.io.rows import read_json_records, scalar_problem
 from graph.records import Node, Record, Rel
 from graph.themes import theme_id
 
@@ -85,17 +85,8 @@ def _split(text: Any) -> list[str]:
 
 def read_cases(path: Path, encoding: str) -> list[dict[str, Any]]:
     """The JSON list of cases, or SourceError saying what is wrong with the file."""
-    data = read_json(path, encoding)
-    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
-        raise SourceError(f"{path}: expected a JSON list of project objects (a Projektbanken export)")
-    missing = sorted({k for d in data for k in REQUIRED if k not in d})
-    if missing:
-        first = next(i for i, d in enumerate(data) if any(k not in d for k in missing))
-        raise SourceError(
-            f"{path}: missing field(s) {', '.join(repr(k) for k in missing)} (first in record {first + 1}). "
-            "Is this a Projektbanken export, or was a field renamed?"
-        )
-    return data
+    return read_json_records(path, encoding, REQUIRED, "project objects (a Projektbanken export)",
+                             "Is this a Projektbanken export, or was a field renamed?")
 
 
 def _repeated(path: Path, number: int, case: dict[str, Any], first: dict[str, tuple[int, dict[str, Any]]],
