@@ -177,7 +177,7 @@ def _cast(owner: str, table: pa.Table, wanted: list[tuple[str, str]]) -> pa.Tabl
         if not (pa.types.is_null(col.type) or _ACCEPTS[type_](col.type)):
             raise SchemaError(f"{owner}: column {name!r} holds {col.type}, graph/model.py says {type_}")
         try:
-            arrays.append(col.cast(ARROW_TYPES[type_]).combine_chunks())
+            arrays.append(col if col.type == ARROW_TYPES[type_] else col.cast(ARROW_TYPES[type_]))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise SchemaError(f"{owner}: column {name!r} does not fit {type_}: {exc}") from exc
     return pa.Table.from_arrays(arrays, names=[n for n, _ in wanted])

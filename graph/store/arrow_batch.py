@@ -37,6 +37,8 @@ def identity(table: pa.Table, columns: Sequence[str]) -> pa.Array:
 
 def unique_mask(ident: pa.Array) -> pa.Array:
     """True where the row's identity occurs once in the batch."""
+    if len(pc.unique(ident)) == len(ident):
+        return pa.array(np.ones(len(ident), dtype=bool))
     counts = pc.value_counts(ident)
     dup = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     if len(dup) == 0:
@@ -113,6 +115,11 @@ class ColumnLoading:
     def _rollback(self) -> None:
         raise NotImplementedError
 
+    def _holds_any(self, pattern: str) -> bool:
+        """Whether the database holds anything matching the Cypher ``pattern`` (built from model names)."""
+        res = self.conn.execute(f"MATCH {pattern} RETURN 1 LIMIT 1")
+        return bool(res.get_all())
+
     def load_columns(
         self, batches: Iterable[Columns], *, progress: Callable[[int], None] | None = None
     ) -> LoadStats:
@@ -154,7 +161,9 @@ class ColumnLoading:
         for label, table in cols.nodes.items():
             nt = NODE_TYPES[label]
             key = table.column(nt.key).combine_chunks()
-            known = pa.array(sorted(self._existing_keys(label, nt.key, pc.unique(key).to_pylist())), pa.string())
+            # Into an empty table (a fresh load) every key is new: no probe.
+            probe = pc.unique(key).to_pylist() if self._holds_any(f"(:{label})") else []
+            known = pa.array(sorted(self._existing_keys(label, nt.key, probe)) if probe else [], pa.string())
             fast = pc.and_(pc.and_(unique_mask(key), pc.invert(member(key, known))), canonical_mask(table))
             new = table.filter(fast)
             if new.num_rows:
@@ -187,10 +196,12 @@ class ColumnLoading:
                 row = pc.index(col, missing[0]).as_py()
                 s, d = src[row].as_py(), dst[row].as_py()
                 raise StoreError(missing_endpoint_message(number, rt.type, (src_label, s), (dst_label, d), end_label, missing))
-        # New for certain: one endpoint created in this batch, identity once in the batch, values canonical.
-        new_end = pc.or_(member(src, fresh.get(src_label)), member(dst, fresh.get(dst_label)))
+        # New for certain: identity once in the batch, values canonical, and either no relationship of
+        # this group stored yet or an endpoint created in this batch.
         ident = identity(table, ["from", "to", *rt.key])
-        fast = pc.and_(pc.and_(new_end, unique_mask(ident)), canonical_mask(table))
+        fast = pc.and_(unique_mask(ident), canonical_mask(table))
+        if self._holds_any(f"(:{src_label})-[:{rt.type}]->(:{dst_label})"):
+            fast = pc.and_(fast, pc.or_(member(src, fresh.get(src_label)), member(dst, fresh.get(dst_label))))
         new = table.filter(fast)
         if new.num_rows:
             options = f"from='{src_label}', to='{dst_label}'" if len(rt.pairs) > 1 else ""

@@ -148,7 +148,7 @@ def _as_parquet(data: pa.Table) -> Iterator[str]:
     fd, path = tempfile.mkstemp(suffix=".parquet", prefix="stakenet-scan-")
     os.close(fd)
     try:
-        pq.write_table(data, path)
+        pq.write_table(data, path, compression="none")
         yield "'" + path.replace("'", "''") + "'"
     finally:
         os.unlink(path)
