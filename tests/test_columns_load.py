@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from graph.errors import StoreError
 from graph.records import Columns, Node, Rel, batches, columns_from_records
 from graph.sources.synthetic import iter_columns, iter_records
 from graph.store.embedded import EmbeddedStore, open_database
+from graph.store.neo4j_import import write_import_files, write_import_files_from_columns
 
 
 def _store(path: Path) -> EmbeddedStore:
@@ -124,3 +126,28 @@ def test_bad_columns_are_refused_and_nothing_is_loaded(tmp_path: Path, batch: Co
     assert "\n" not in str(err.value)
     counts = store.counts()
     assert sum(counts.nodes.values()) == 0 and sum(counts.rels.values()) == 0
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[tuple[str, ...]]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], sorted(map(tuple, rows[1:]))
+
+
+@pytest.mark.parametrize("records", [list(iter_records(scale=200, seed=7)), _overlapping()], ids=["synthetic", "overlapping"])
+def test_neo4j_import_files_from_columns_equal_those_from_records(tmp_path: Path, records: list) -> None:
+    by_records = write_import_files(records, tmp_path / "r")
+    shuffled = records[:]
+    random.Random(1).shuffle(shuffled)
+    nodes_first = [r for r in shuffled if isinstance(r, Node)] + [r for r in shuffled if isinstance(r, Rel)]
+    by_columns = write_import_files_from_columns((columns_from_records(b) for b in batches(nodes_first, 300)), tmp_path / "c")
+    assert (by_columns.node_count, by_columns.rel_count) == (by_records.node_count, by_records.rel_count)
+    assert [p.name for _, p in by_columns.nodes + by_columns.rels] == [p.name for _, p in by_records.nodes + by_records.rels]
+    for (_, a), (_, b) in zip(by_records.nodes + by_records.rels, by_columns.nodes + by_columns.rels, strict=True):
+        assert _csv_rows(a) == _csv_rows(b), a.name
+
+
+def test_neo4j_import_from_columns_refuses_a_missing_endpoint(tmp_path: Path) -> None:
+    batch = Columns({"Fund": pa.table({"code": ["ERDF"]})}, {("FUNDED_BY", "Project", "Fund"): pa.table({"from": ["P-1"], "to": ["ERDF"]})})
+    with pytest.raises(StoreError, match="bulk import: FUNDED_BY from Project 'P-1' to Fund 'ERDF': Project 'P-1' does not exist"):
+        write_import_files_from_columns([batch], tmp_path / "c")
