@@ -57,6 +57,12 @@ def canonical_mask(table: pa.Table) -> pa.Array:
     return ok
 
 
+def without_unknown_columns(table: pa.Table, keep: set[str]) -> pa.Table:
+    """``table`` without the columns, other than ``keep``, that hold only nulls (COPY leaves them null)."""
+    drop = [n for n in table.column_names if n not in keep and table.column(n).null_count == table.num_rows]
+    return table.drop_columns(drop) if drop else table
+
+
 def member(values: pa.Array, keys: pa.Array | None) -> pa.Array:
     """True where ``values`` is among ``keys``."""
     if keys is None or len(keys) == 0:
@@ -167,6 +173,7 @@ class ColumnLoading:
             fast = pc.and_(pc.and_(unique_mask(key), pc.invert(member(key, known))), canonical_mask(table))
             new = table.filter(fast)
             if new.num_rows:
+                new = without_unknown_columns(new, keep={nt.key})
                 self._copy(label, new.column_names, new)
             by_key = fold_nodes(nt, table.filter(pc.invert(fast)))
             created = self._upsert_nodes(nt, by_key) if by_key else set()
@@ -206,7 +213,8 @@ class ColumnLoading:
         if new.num_rows:
             options = f"from='{src_label}', to='{dst_label}'" if len(rt.pairs) > 1 else ""
             t0 = time.perf_counter()
-            self._copy(rt.type, list(rt.prop_names), new, options)
+            new = without_unknown_columns(new, keep={"from", "to"})
+            self._copy(rt.type, new.column_names[2:], new, options)
             self._rel_copy_seconds += time.perf_counter() - t0
         by_ident = fold_rels(rt, table.filter(pc.invert(fast)))
         if not by_ident:
