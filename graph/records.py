@@ -3,7 +3,9 @@
 A source is a generator of ``Node`` and ``Rel`` records. Nodes carry their key property inside
 ``props``; relationships name their endpoints by ``(label, key)``. ``None`` means unknown: stores
 never overwrite a known value with ``None``, so a second source can add to a node without erasing
-what the first one knew.
+what the first one knew. A source of many uniform rows may instead hand ``Columns`` batches (one
+Arrow table per label and relationship group) to ``EmbeddedStore.load_columns`` or
+``write_import_files_from_columns``: the same graph, without a Python object per record.
 
 >>> org = Node("Organisation", {"org_id": "SE-ON:2321000198", "name": "Region Gävleborg"})
 >>> org.key

@@ -7,7 +7,8 @@ in the batch are known to be new), new ones go in through ``COPY FROM`` (the bul
 existing ones are merged in Python and, only where something changed, updated through
 ``LOAD FROM ... MATCH ... WHERE ... SET`` (never the comma form ``MATCH (a {..}), (b {..})``, which
 is pathologically slow on this engine). Known values are never overwritten with unknown ones, and
-``source`` accumulates.
+``source`` accumulates. ``load_columns`` (graph/store/arrow_batch.py) takes Arrow column batches
+instead: rows proved new are COPYed as they are, the rest go through the same merge.
 """
 
 from __future__ import annotations
