@@ -5,6 +5,13 @@ For each size: the records are generated first (not timed), then loaded by ``Emb
 only what changed). The baseline, in the same run, is naive row-at-a-time loading: one
 ``MERGE`` statement per record, measured on a sample and printed as records/s, so the ratio
 says how much the batched COPY path buys. Goal: >= 300,000 relationships/s on the COPY path.
+
+The columns path (``EmbeddedStore.load_columns``) loads the same records, handed as Arrow column
+batches (converted before timing, as the records are generated before timing), into another
+fresh database, twice: with the record path's batch boundaries (``cols same-batch rel/s``) and
+in column batches of ``COLUMN_BATCH_ROWS`` records (``cols rel/s``, what ``iter_columns`` yields
+by default); its counts must equal the record path's. Goal: >= 200,000 relationships/s end to end
+at 1M relationships; ``cols ratio`` is its rel/s over the record path's.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from typing import Any
 
 from bench.common import synthetic_records
 from graph.model import NODE_TYPES
-from graph.records import Node, Record, Rel
-from graph.store.embedded import EmbeddedStore, open_database
+from graph.records import Node, Record, Rel, batches, columns_from_records
+from graph.sources.synthetic import COLUMN_BATCH_ROWS
+from graph.store.embedded import DEFAULT_BATCH_SIZE, EmbeddedStore, open_database
 
 # Synthetic records carry ~0.8 relationships per record; scale = organisations.
 SIZES = {10_000: 600, 100_000: 5_100, 1_000_000: 51_000}
@@ -44,13 +52,28 @@ def _naive_load(store: EmbeddedStore, records: list[Record]) -> None:
             )
 
 
+def _columns_load(path: Path, records: list[Record], batch_rows: int, stats: Any, counts: Any) -> float:
+    """Seconds of ``load_columns`` of ``records`` cut into batches of ``batch_rows`` (converted untimed)."""
+    columns = [columns_from_records(b) for b in batches(records, batch_rows)]
+    store = EmbeddedStore(open_database(path))
+    store.ensure_schema()
+    t0 = time.perf_counter()
+    got = store.load_columns(columns)
+    seconds = time.perf_counter() - t0
+    assert (got.rels_created, got.nodes_created) == (stats.rels_created, stats.nodes_created), (got, stats)
+    assert store.counts() == counts, "the columns path built another graph than the record path"
+    store.conn.close()
+    return seconds
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else SIZES
     naive_n = QUICK_NAIVE_SAMPLE if quick else NAIVE_SAMPLE
     out: dict[str, Any] = {"baseline": "one MERGE statement per record (sample)", "sizes": []}
     print(
         f"{'relationships':>14} {'records':>10} {'load s':>8} {'rel/s':>10} {'COPY rel/s':>11} {'reload s':>9} "
-        f"{'naive rec/s':>12} {'ratio':>7}"
+        f"{'naive rec/s':>12} {'ratio':>7} {'same-batch rel/s':>16} {'cols load s':>11} {'cols rel/s':>10} "
+        f"{'cols ratio':>10}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for target, scale in sizes.items():
@@ -65,7 +88,11 @@ def run(quick: bool = False) -> dict[str, Any]:
             t0 = time.perf_counter()
             store.load(records)
             reload_s = time.perf_counter() - t0
+            counts = store.counts()
             store.conn.close()
+
+            same_s = _columns_load(Path(tmp) / f"same-{target}.db", records, DEFAULT_BATCH_SIZE, stats, counts)
+            cols_s = _columns_load(Path(tmp) / f"cols-{target}.db", records, COLUMN_BATCH_ROWS, stats, counts)
 
             naive = EmbeddedStore(open_database(Path(tmp) / f"naive-{target}.db"))
             naive.ensure_schema()
@@ -81,14 +108,21 @@ def run(quick: bool = False) -> dict[str, Any]:
             print(
                 f"{rels:>14,} {len(records):>10,} {load_s:>8.2f} {rels / load_s:>10,.0f} "
                 f"{rels / max(stats.rel_copy_seconds, 1e-9):>11,.0f} {reload_s:>9.2f} "
-                f"{naive_rate:>12,.0f} {rate / naive_rate:>6.0f}x",
+                f"{naive_rate:>12,.0f} {rate / naive_rate:>6.0f}x {rels / same_s:>16,.0f} {cols_s:>11.2f} {rels / cols_s:>10,.0f} "
+                f"{load_s / cols_s:>9.2f}x",
                 flush=True,
             )
             out["sizes"].append({"relationships": rels, "records": len(records), "load_s": round(load_s, 3),
                                  "rel_per_s": round(rels / load_s), "reload_s": round(reload_s, 3),
-                                 "baseline_records_per_s": round(naive_rate), "ratio": round(rate / naive_rate, 1)})
+                                 "baseline_records_per_s": round(naive_rate), "ratio": round(rate / naive_rate, 1),
+                                 "columns_same_batches_rel_per_s": round(rels / same_s),
+                                 "columns_load_s": round(cols_s, 3), "columns_rel_per_s": round(rels / cols_s),
+                                 "columns_ratio": round(load_s / cols_s, 2)})
     print("rel/s: relationships created per second of store.load (records already generated), fresh database;")
     print("COPY rel/s: the same relationships over the seconds spent in the COPY FROM statements that created them;")
     print("ratio: records/s of store.load over records/s of one MERGE statement per record (sample of "
           f"{naive_n:,} records).")
+    print(f"cols: the same records as Arrow column batches of {COLUMN_BATCH_ROWS:,} records through load_columns "
+          f"(fresh database); same-batch: in batches of {DEFAULT_BATCH_SIZE:,} as store.load; "
+          "cols ratio: cols rel/s over store.load's.")
     return out

@@ -7,7 +7,8 @@ in the batch are known to be new), new ones go in through ``COPY FROM`` (the bul
 existing ones are merged in Python and, only where something changed, updated through
 ``LOAD FROM ... MATCH ... WHERE ... SET`` (never the comma form ``MATCH (a {..}), (b {..})``, which
 is pathologically slow on this engine). Known values are never overwritten with unknown ones, and
-``source`` accumulates.
+``source`` accumulates. ``load_columns`` (graph/store/arrow_batch.py) takes Arrow column batches
+instead: rows proved new are COPYed as they are, the rest go through the same merge.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ import pyarrow.parquet as pq
 
 from graph.errors import QueryError, SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import Record, batches
+from graph.records import ARROW_TYPES, Record, batches
 from graph.store import Counts, LoadStats
+from graph.store.arrow_batch import ColumnLoading
 from graph.store.batch import (
     BATCH_SIZE_TOO_SMALL,
     READ_ONLY_REFUSED,
@@ -54,13 +56,7 @@ _TX_CONTROL = re.compile(_LEAD + r"(BEGIN|COMMIT|ROLLBACK|CHECKPOINT)\b", re.I |
 # Statements that touch files or the catalogue rather than read the graph.
 _SIDE_EFFECTS = re.compile(_LEAD + r"(EXPORT|IMPORT|ATTACH|DETACH|INSTALL|LOAD\s+EXTENSION|USE)\b", re.I | re.S)
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "STRING[]": pa.list_(pa.string()),
-}
+_ARROW_TYPES = ARROW_TYPES
 
 
 class _OwningConnection(ladybug.Connection):
@@ -153,13 +149,13 @@ def _as_parquet(data: pa.Table) -> Iterator[str]:
     fd, path = tempfile.mkstemp(suffix=".parquet", prefix="stakenet-scan-")
     os.close(fd)
     try:
-        pq.write_table(data, path)
+        pq.write_table(data, path, compression="none")
         yield "'" + path.replace("'", "''") + "'"
     finally:
         os.unlink(path)
 
 
-class EmbeddedStore:
+class EmbeddedStore(ColumnLoading):
     """The stakenet graph in a LadybugDB database, handed an open connection.
 
     >>> import tempfile, os

@@ -30,6 +30,7 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from graph.errors import StoreError
+from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION
-from graph.records import Node, Record, Rel
+from graph.records import Columns, Node, Record, Rel, check_columns
+from graph.store.arrow_batch import canonical_mask, identity, unique_mask
 from graph.store.batch import RelGroup, merge_into, missing_endpoint_message, validate_in_batch
 
 ARRAY_DELIMITER = "\x1f"  # U+001F UNIT SEPARATOR: never in real names, unlike ';' or ','
@@ -235,6 +237,110 @@ def _write_rel_group(files: ImportFiles, group: RelGroup, folded: _Folded) -> in
     return len(rows)
 
 
+def write_import_files_from_columns(batches: Iterable[Columns], directory: Path) -> ImportFiles:
+    """``write_import_files`` for column batches: the same files' content, written from Arrow tables.
+
+    Rows whose identity occurs once in all the batches and whose values need no merging go to the
+    CSV as columns; the others are folded by the record path's rules (:func:`_fold`) first.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.glob("*.csv")):
+        raise StoreError(f"{directory} already holds CSV files; give an empty directory for the import files")
+    node_parts: dict[str, list[pa.Table]] = defaultdict(list)
+    rel_parts: dict[RelGroup, list[pa.Table]] = defaultdict(list)
+    for number, batch in enumerate(batches, start=1):
+        try:
+            checked = check_columns(batch)
+        except SchemaError as exc:
+            raise StoreError(f"bulk import, batch {number}: {exc}") from exc
+        for label, table in checked.nodes.items():
+            node_parts[label].append(table)
+        for group, table in checked.rels.items():
+            rel_parts[group].append(table)
+    node_parts["Meta"].append(pa.table({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]}))
+    files = ImportFiles(directory)
+    keys: dict[str, pa.Array] = {}
+    for label in sorted(node_parts):
+        nt = NODE_TYPES[label]
+        table = pa.concat_tables(node_parts[label], promote_options="default").combine_chunks()
+        fast, folded = _split(table, [nt.key], partial(_fold_nodes, label))
+        keys[label] = pc.unique(pa.concat_arrays([fast.column(nt.key).combine_chunks(), pa.array(list(folded), pa.string())]))
+        props = [p for p in nt.props if p.name != nt.key]
+        rows = list(folded.values())
+        columns = [pa.concat_arrays([fast.column(nt.key).combine_chunks(), pa.array(list(folded), pa.string())])]
+        columns += [_both(fast, rows, p.name, p.type) for p in props]
+        used = [n for n, col in enumerate(columns) if n == 0 or col.null_count < len(col)]
+        header = [f"{nt.key}:ID({label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in props)]
+        path = directory / f"nodes_{label}.csv"
+        files.multiline |= _write_csv(path, [header[n] for n in used], [columns[n] for n in used])
+        files.nodes.append((label, path))
+        files.node_count += len(columns[0])
+    for group in sorted(rel_parts):
+        files.rel_count += _write_rel_columns(files, group, pa.concat_tables(rel_parts[group]).combine_chunks(), keys)
+    return files
+
+
+def _fold_nodes(label: str, table: pa.Table) -> dict[Any, Any]:
+    return _fold(Node(label, r) for r in table.to_pylist()).nodes[label]
+
+
+def _split(table: pa.Table, ident_cols: Sequence[str], fold: Callable[[pa.Table], dict[Any, Any]]) -> tuple[pa.Table, dict[Any, Any]]:
+    """The rows written as they are (identity once, nothing to merge) and the others folded by ``fold``."""
+    ok = pc.and_(unique_mask(identity(table, ident_cols)), canonical_mask(table))
+    for name in table.column_names:
+        if pa.types.is_list(table.column(name).type):  # lists are de-duplicated on the record path
+            ok = pc.and_(ok, pc.is_null(table.column(name).combine_chunks()))
+    slow = table.filter(pc.invert(ok))
+    return table.filter(ok), (fold(slow) if slow.num_rows else {})
+
+
+def _both(fast: pa.Table, rows: Sequence[Mapping[str, Any]], name: str, kind: str) -> pa.Array:
+    """Column ``name`` of the rows written as they are, then of the folded ``rows``, as the CSV stores it."""
+    col = fast.column(name).combine_chunks()
+    if kind == "STRING[]":
+        col = pa.nulls(len(col), pa.string())  # rows with a list were folded
+    elif kind == "DOUBLE" and pc.any(pc.invert(pc.is_finite(col))).as_py():
+        raise StoreError(f"property {name!r} holds NaN or infinity, which the bulk import cannot carry; load transactionally")
+    return pa.concat_arrays([col, _column_values(rows, name, kind)])
+
+
+def _write_rel_columns(files: ImportFiles, group: RelGroup, table: pa.Table, keys: Mapping[str, pa.Array]) -> int:
+    type_, src_label, dst_label = group
+    rt = REL_TYPES[type_]
+    for k in rt.key:  # a missing key property is stored as "" (graph/store/batch.py fold_batch)
+        table = table.set_column(table.column_names.index(k), k, pc.fill_null(table.column(k), ""))
+    for end, label in (("from", src_label), ("to", dst_label)):
+        col = table.column(end)
+        known = keys.get(label, pa.array([], pa.string()))
+        bad = pc.invert(pc.is_in(col, value_set=known))
+        if pc.any(bad).as_py():
+            row = pc.index(bad, True).as_py()
+            missing = pc.unique(col.filter(bad)).to_pylist()
+            raise StoreError(missing_endpoint_message(
+                1, type_, (src_label, table.column("from")[row].as_py()), (dst_label, table.column("to")[row].as_py()),
+                label, missing).replace("batch 1: ", "bulk import: ").replace("in this batch", "in the records"))
+
+    def fold(slow: pa.Table) -> dict[Any, Any]:
+        recs = (Rel(type_, (src_label, r.pop("from")), (dst_label, r.pop("to")), r) for r in slow.to_pylist())
+        return _fold(recs).rels[group]
+
+    fast, folded = _split(table, ["from", "to", *rt.key], fold)
+    idents = list(folded)
+    rows = list(folded.values())
+    key_at = {k: 2 + n for n, k in enumerate(rt.key)}
+    columns = [pa.concat_arrays([fast.column("from").combine_chunks(), pa.array([i[0] for i in idents], pa.string())]),
+               pa.concat_arrays([fast.column("to").combine_chunks(), pa.array([i[1] for i in idents], pa.string())])]
+    columns += [pa.concat_arrays([fast.column(p.name).combine_chunks(), pa.array([i[key_at[p.name]] for i in idents], pa.string())])
+                if p.name in key_at else _both(fast, rows, p.name, p.type) for p in rt.props]
+    used = [n for n, col in enumerate(columns) if n < 2 or col.null_count < len(col)
+            or (n >= 2 and rt.props[n - 2].name in key_at)]
+    header = [f":START_ID({src_label})", f":END_ID({dst_label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in rt.props)]
+    path = files.directory / f"rels_{type_}_{src_label}_{dst_label}.csv"
+    files.multiline |= _write_csv(path, [header[n] for n in used], [columns[n] for n in used])
+    files.rels.append((type_, path))
+    return len(columns[0])
+
+
 _SOURCE = re.compile(r"source:(?P<file>[^,\]\s]+\.csv), position:\d+, line:(?P<line>\d+)")
 _DETAIL = re.compile(r"^\s*(in field|raw field value|original error): (.*)$", re.M)
 
@@ -333,4 +439,4 @@ def refuse_non_empty(count_nodes: Callable[[], int], database: str | None = None
         )
 
 
-__all__ = ["ImportFiles", "write_import_files", "run_import", "rejected_at", "refuse_non_empty", "ARRAY_DELIMITER"]
+__all__ = ["ImportFiles", "write_import_files", "write_import_files_from_columns", "run_import", "rejected_at", "refuse_non_empty", "ARRAY_DELIMITER"]
