@@ -35,12 +35,15 @@ SET_PROPS = frozenset({"aliases", "org_number_aliases"})
 def canonical(props: Mapping[str, Any]) -> dict[str, Any]:
     """``props`` without unknowns, with ``source`` and the set-valued lists in canonical sorted order.
 
-    >>> canonical({"source": "y;x;y", "aliases": ["b", "a", "b"], "name": None})
+    An empty list is no value, as None is (Neo4j's bulk importer cannot store one, and "no
+    aliases" should read the same from every store and load path).
+
+    >>> canonical({"source": "y;x;y", "aliases": ["b", "a", "b"], "name": None, "sni": []})
     {'source': 'x;y', 'aliases': ['a', 'b']}
     """
     out: dict[str, Any] = {}
     for k, v in props.items():
-        if v is None:
+        if v is None or (isinstance(v, list) and not v):
             continue
         if k == "source" and isinstance(v, str):
             v = ";".join(sorted({s for s in v.split(";") if s}))
