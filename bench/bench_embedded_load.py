@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import synthetic_records
+from graph.columns import columns_from_records
 from graph.model import NODE_TYPES
-from graph.records import Node, Record, Rel, batches, columns_from_records
+from graph.records import Node, Record, Rel, batches
 from graph.sources.synthetic import COLUMN_BATCH_ROWS
 from graph.store.embedded import DEFAULT_BATCH_SIZE, EmbeddedStore, open_database
 

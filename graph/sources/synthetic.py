@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph.columns import Columns, columns_from_records
 from graph.errors import StakenetError
-from graph.records import Columns, Node, Record, Rel, columns_from_records
+from graph.records import Node, Record, Rel
 from graph.themes import theme_id
 
 SOURCE = "synthetic"

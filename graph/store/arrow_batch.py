@@ -17,9 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.columns import Columns, check_columns
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, NodeType, RelType
-from graph.records import Columns, check_columns
 from graph.store import LoadStats
 from graph.store.batch import SET_PROPS, canonical, merge_into, missing_endpoint_message
 from graph.store.dbpath import batch_failure

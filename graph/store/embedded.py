@@ -28,9 +28,10 @@ import ladybug
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from graph.columns import ARROW_TYPES
 from graph.errors import QueryError, SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION, NodeType, RelType
-from graph.records import ARROW_TYPES, Record, batches
+from graph.records import Record, batches
 from graph.store import Counts, LoadStats
 from graph.store.arrow_batch import ColumnLoading
 from graph.store.batch import (

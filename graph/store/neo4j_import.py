@@ -38,9 +38,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from graph.columns import Columns, check_columns
 from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, SCHEMA_VERSION
-from graph.records import Columns, Node, Record, Rel, check_columns
+from graph.records import Node, Record, Rel
 from graph.store.arrow_batch import canonical_mask, identity, unique_mask
 from graph.store.batch import RelGroup, merge_into, missing_endpoint_message, validate_in_batch
 
