@@ -64,14 +64,8 @@ def _clean(value: Any, type_: str = "") -> Any:
     return _XML_UNSAFE.sub(" ", value) if isinstance(value, str) else value
 
 
-COMPETITION_NETWORKS = ("single_bid", "dependence")
-
-
-def competition_graph(store: Any, network: str) -> nx.Graph:
-    """The competition network ``network`` (single_bid, dependence) with each organisation's display name."""
-    comp = compute_competition(store)
-    G: nx.Graph = (single_bid_buyer_graph(wins_from(comp.lots, comp.winners)) if network == "single_bid"
-                   else dependence_graph(comp.winner_shares))
+def _name_nodes(store: Any, G: nx.Graph) -> None:
+    """Give every organisation node its display name (``label``) and, where known, its organisation number."""
     names = {r[0]: (r[1], r[2] or []) for r in store.rows(
         "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.name, o.aliases", {"ids": list(G.nodes)})}
     for node, attrs in G.nodes(data=True):
@@ -80,6 +74,17 @@ def competition_graph(store: Any, network: str) -> nx.Graph:
         number = org_number_text(node)
         if number:
             attrs["org_number"] = number
+
+
+COMPETITION_NETWORKS = ("single_bid", "dependence")
+
+
+def competition_graph(store: Any, network: str) -> nx.Graph:
+    """The competition network ``network`` (single_bid, dependence) with each organisation's display name."""
+    comp = compute_competition(store)
+    G: nx.Graph = (single_bid_buyer_graph(wins_from(comp.lots, comp.winners)) if network == "single_bid"
+                   else dependence_graph(comp.winner_shares))
+    _name_nodes(store, G)
     for _, _, attrs in G.edges(data=True):
         for key in [k for k, v in attrs.items() if v is None]:
             del attrs[key]  # an unknown value share is left out, not written as 0
@@ -95,19 +100,12 @@ def projection_graph(store: Any, network: str, *, seed: int = 42) -> nx.Graph:
     proj = projection(store, network)
     G = proj.to_networkx()
     result = analyze_projection(proj, seed=seed)
-    names = {r[0]: (r[1], r[2] or []) for r in store.rows(
-        "MATCH (o:Organisation) WHERE o.org_id IN $ids RETURN o.org_id, o.name, o.aliases", {"ids": list(G.nodes)})}
     for metric, values in result.metrics.items():
         for node, value in values.items():
             cleaned = _clean(value)
             if cleaned is not None and node in G:
                 G.nodes[node][metric] = cleaned
-    for node, attrs in G.nodes(data=True):
-        name, aliases = names.get(node, (None, []))
-        attrs["label"] = display_name(name, aliases, node)
-        number = org_number_text(node)
-        if number:
-            attrs["org_number"] = number
+    _name_nodes(store, G)
     for _, _, attrs in G.edges(data=True):
         for key, value in attrs.items():
             attrs[key] = float(value)  # one type per attribute: GraphML keys are typed
