@@ -25,7 +25,7 @@ from bench.common import synthetic_records
 from graph.columns import columns_from_records
 from graph.model import NODE_TYPES
 from graph.records import Node, Record, Rel, batches
-from graph.sources.synthetic import COLUMN_BATCH_ROWS
+from graph.sources.synthetic_columns import COLUMN_BATCH_ROWS
 from graph.store.embedded import DEFAULT_BATCH_SIZE, EmbeddedStore, open_database
 
 # Synthetic records carry ~0.8 relationships per record; scale = organisations.

@@ -29,7 +29,7 @@ from bench.bench_neo4j_load import WARMUP_RELS, WARMUP_SCALE, _clear, _driver, _
 from bench.common import synthetic_records
 from graph.columns import columns_from_records
 from graph.records import batches
-from graph.sources.synthetic import COLUMN_BATCH_ROWS
+from graph.sources.synthetic_columns import COLUMN_BATCH_ROWS
 from graph.store.neo4j import Neo4jStore
 from graph.store.neo4j_import import ImportFiles, run_import, write_import_files, write_import_files_from_columns
 

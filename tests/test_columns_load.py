@@ -13,7 +13,8 @@ from fingerprint import first_difference, graph_fingerprint
 from graph.columns import Columns, columns_from_records
 from graph.errors import StoreError
 from graph.records import Node, Rel, batches
-from graph.sources.synthetic import iter_columns, iter_records
+from graph.sources.synthetic import iter_records
+from graph.sources.synthetic_columns import iter_columns
 from graph.store.embedded import EmbeddedStore, open_database
 from graph.store.neo4j_import import write_import_files, write_import_files_from_columns
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph.columns import Columns, columns_from_records
 from graph.errors import StakenetError
 from graph.records import Node, Record, Rel
 from graph.themes import theme_id
@@ -330,27 +329,6 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
             yield Rel("IN_PROGRAMME", ("Project", pid), ("Programme", _cci(int(programme[j]))), {"source": SOURCE})
             yield Rel("HAS_THEME", ("Project", pid), ("Theme", TO_THEME_IDS[theme[j]]), {"source": SOURCE})
             yield Rel("LOCATED_IN", ("Project", pid), ("Region", COUNTIES[lead_county][0]), {"source": SOURCE})
-
-
-# Column batches are compact (no Python object per value), so they can be five times a record batch.
-COLUMN_BATCH_ROWS = 1_000_000
-
-
-def iter_columns(scale: int = 2_000, seed: int = 42, batch_rows: int = COLUMN_BATCH_ROWS) -> Iterator[Columns]:
-    """The records of ``iter_records(scale, seed)`` as column batches of ``batch_rows`` records each.
-
-    The same records with the same batch boundaries as ``store.load(iter_records(...),
-    batch_size=batch_rows)``, so both loads build the same graph. The records are still built one
-    by one and then turned into columns: what this saves is the store's per-record work.
-    """
-    buf: list[Record] = []
-    for record in iter_records(scale=scale, seed=seed):
-        buf.append(record)
-        if len(buf) >= batch_rows:
-            yield columns_from_records(buf)
-            buf = []
-    if buf:
-        yield columns_from_records(buf)
 
 
 def _sizes_by_award_share(weights: np.ndarray) -> np.ndarray:
