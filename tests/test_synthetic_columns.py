@@ -13,9 +13,8 @@ import pyarrow as pa
 import pytest
 
 from graph.columns import Columns, check_columns, columns_from_records
-from graph.sources.synthetic import iter_records
+from graph.sources.synthetic import _org_id, iter_records, plan
 from graph.sources.synthetic_columns import iter_columns, org_ids
-from graph.sources.synthetic import _org_id, plan
 
 
 def _merged(batches: list[Columns]) -> dict[object, list[dict[str, object]]]:

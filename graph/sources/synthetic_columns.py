@@ -67,8 +67,8 @@ def _take(words: tuple[str | None, ...] | list[str | None], index: np.ndarray) -
     return pa.array(words, pa.string()).take(pa.array(index))
 
 
-def _const(value: object, n: int, type_: pa.DataType = pa.string()) -> pa.Array:
-    return pa.array(np.full(n, value) if value is not None else [None] * n, type_) if n else pa.array([], type_)
+def _const(value: str, n: int) -> pa.Array:
+    return pa.array(np.full(n, value), pa.string()) if n else pa.array([], pa.string())
 
 
 def org_ids(index: np.ndarray, p: Plan) -> pa.Array:
@@ -101,6 +101,7 @@ def _organisations(lo: int, hi: int, p: Plan, county: np.ndarray, size: np.ndarr
         base = COUNTIES[county_l[j]][1].removesuffix(" län").removesuffix("s")
         country = "SE"
         org_size = None
+        sector: str | None
         if i < len(COUNTIES):
             name, sector, form, is_public = COUNTIES[county_l[j]][2], "Regioner", "Region", True
         elif i < p.buyers:
