@@ -10,8 +10,13 @@ The columns path (``EmbeddedStore.load_columns``) loads the same records, handed
 batches (converted before timing, as the records are generated before timing), into another
 fresh database, twice: with the record path's batch boundaries (``cols same-batch rel/s``) and
 in column batches of ``COLUMN_BATCH_ROWS`` records (``cols rel/s``, what ``iter_columns`` yields
-by default); its counts must equal the record path's. Goal: >= 200,000 relationships/s end to end
-at 1M relationships; ``cols ratio`` is its rel/s over the record path's.
+by default); its counts must equal the record path's. ``cols ratio`` is its rel/s over the record
+path's.
+
+End to end (``e2e``), generation included on both sides, the whole synthetic network of the
+size's scale (all its relationships, not cut): ``store.load(iter_records(...))`` against
+``load_columns(synthetic_columns.iter_columns(...))``, each into a fresh database, streamed as a
+user's load is. Goal: >= 200,000 relationships/s end to end at 1M relationships.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from bench.common import synthetic_records
 from graph.columns import columns_from_records
 from graph.model import NODE_TYPES
 from graph.records import Node, Record, Rel, batches
-from graph.sources.synthetic_columns import COLUMN_BATCH_ROWS
+from graph.sources.synthetic import iter_records
+from graph.sources.synthetic_columns import COLUMN_BATCH_ROWS, iter_columns
 from graph.store.embedded import DEFAULT_BATCH_SIZE, EmbeddedStore, open_database
 
 # Synthetic records carry ~0.8 relationships per record; scale = organisations.
@@ -65,6 +71,28 @@ def _columns_load(path: Path, records: list[Record], batch_rows: int, stats: Any
     assert store.counts() == counts, "the columns path built another graph than the record path"
     store.conn.close()
     return seconds
+
+
+def _end_to_end(tmp: Path, scale: int) -> dict[str, Any]:
+    """Generation + load of the whole network at ``scale``: records through ``load``, columns through ``load_columns``."""
+    rec = EmbeddedStore(open_database(tmp / f"e2e-rec-{scale}.db"))
+    rec.ensure_schema()
+    t0 = time.perf_counter()
+    rs = rec.load(iter_records(scale=scale, seed=1))
+    rec_s = time.perf_counter() - t0
+    rec_counts = rec.counts()
+    rec.conn.close()
+    col = EmbeddedStore(open_database(tmp / f"e2e-col-{scale}.db"))
+    col.ensure_schema()
+    t0 = time.perf_counter()
+    cs = col.load_columns(iter_columns(scale=scale, seed=1))
+    col_s = time.perf_counter() - t0
+    assert col.counts() == rec_counts, "the columnar generator built another graph than the record generator"
+    col.conn.close()
+    assert cs.rels_created == rs.rels_created
+    return {"relationships": rs.rels_created, "records_s": round(rec_s, 3), "records_rel_per_s": round(rs.rels_created / rec_s),
+            "columns_s": round(col_s, 3), "columns_rel_per_s": round(cs.rels_created / col_s),
+            "ratio": round(rec_s / col_s, 2)}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -119,6 +147,13 @@ def run(quick: bool = False) -> dict[str, Any]:
                                  "columns_same_batches_rel_per_s": round(rels / same_s),
                                  "columns_load_s": round(cols_s, 3), "columns_rel_per_s": round(rels / cols_s),
                                  "columns_ratio": round(load_s / cols_s, 2)})
+        print(f"\n{'e2e relationships':>18} {'records s':>10} {'records rel/s':>14} {'columns s':>10} {'columns rel/s':>14} {'ratio':>7}")
+        out["end_to_end"] = []
+        for _target, scale in sizes.items():
+            e = _end_to_end(Path(tmp), scale)
+            out["end_to_end"].append(e)
+            print(f"{e['relationships']:>18,} {e['records_s']:>10.2f} {e['records_rel_per_s']:>14,} {e['columns_s']:>10.2f} "
+                  f"{e['columns_rel_per_s']:>14,} {e['ratio']:>6.2f}x", flush=True)
     print("rel/s: relationships created per second of store.load (records already generated), fresh database;")
     print("COPY rel/s: the same relationships over the seconds spent in the COPY FROM statements that created them;")
     print("ratio: records/s of store.load over records/s of one MERGE statement per record (sample of "
@@ -126,4 +161,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     print(f"cols: the same records as Arrow column batches of {COLUMN_BATCH_ROWS:,} records through load_columns "
           f"(fresh database); same-batch: in batches of {DEFAULT_BATCH_SIZE:,} as store.load; "
           "cols ratio: cols rel/s over store.load's.")
+    print("e2e: generation and load together, the whole synthetic network of that scale: iter_records -> store.load "
+          "against synthetic_columns.iter_columns -> load_columns (fresh databases); ratio: records s / columns s. "
+          "Goal: >= 200,000 rel/s end to end at 1M relationships.")
     return out

@@ -25,6 +25,7 @@ from graph.store.batch import SET_PROPS, canonical, merge_into, missing_endpoint
 from graph.store.dbpath import batch_failure
 
 _SEP = "\x1f"
+_NO_AUTO_CHECKPOINT = 1 << 50  # bytes of write-ahead log: never reached by one load
 
 
 def identity(table: pa.Table, columns: Sequence[str]) -> pa.Array:
@@ -135,6 +136,21 @@ class ColumnLoading:
         the batch, rows the database holds, values to canonicalise) are merged by the record path.
         """
         stats = LoadStats()
+        # A commit over the checkpoint threshold (16 MB by default) checkpoints; COPY into a table
+        # writes its pages directly, so checkpointing after every big batch only redoes work
+        # (measured at 1M relationships: 0.5 s of 5). One checkpoint at the end instead.
+        threshold = self.conn.execute("CALL current_setting('checkpoint_threshold') RETURN *").get_all()[0][0]
+        self.conn.execute(f"CALL checkpoint_threshold={_NO_AUTO_CHECKPOINT}")
+        try:
+            self._load_column_batches(batches, stats, progress)
+        finally:
+            self.conn.execute(f"CALL checkpoint_threshold={int(threshold)}")
+            self.conn.execute("CHECKPOINT")
+        return stats
+
+    def _load_column_batches(
+        self, batches: Iterable[Columns], stats: LoadStats, progress: Callable[[int], None] | None
+    ) -> None:
         for number, batch in enumerate(batches, start=1):
             try:
                 checked = check_columns(batch)
@@ -158,7 +174,6 @@ class ColumnLoading:
             stats.add(one)
             if progress:
                 progress(batch.rows)
-        return stats
 
     def _load_columns_unguarded(self, cols: Columns, number: int) -> LoadStats:
         stats = LoadStats(records=cols.rows, batches=1)
