@@ -1,7 +1,7 @@
 """Benchmark ``stakenet analyze`` on a synthetic EU-size graph, beside igraph on the same graphs.
 
 Full size: 700,000 organisations and 2,000,000 projects (``graph.sources.synthetic``), loaded into
-a temporary embedded store (setup, timed apart). Then the whole ``analyze(store, ("all",))`` is
+a temporary embedded store through ``load_columns`` (setup, timed apart). Then the whole ``analyze(store, ("all",))`` is
 timed with its peak resident memory (psutil RSS sampled every 50 ms in a thread, so the embedded
 database's own memory counts too), and every metric of every network separately. The baseline is
 igraph (C) computing the same metrics on the same projections in the same run: PageRank (PRPACK),
@@ -208,7 +208,8 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
     """Run the benchmark and print its table; returns the figures (for tests and notes)."""
     from graph.analysis.analyze import AnalysisResult, analyze, analyze_projection
     from graph.analysis.projections import NETWORKS, _Reader
-    from graph.sources.synthetic import iter_records, plan
+    from graph.sources.synthetic import plan
+    from graph.sources.synthetic_columns import iter_columns
     from graph.store.embedded import EmbeddedStore
 
     scale = scale or int(os.environ.get("STAKENET_BENCH_SCALE", 0)) or (2_000 if quick else FULL_SCALE)
@@ -233,9 +234,9 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
             say(f"embedded database buffer pool capped at {pool_gb:g} GB (STAKENET_BENCH_BUFFER_GB)")
             store = EmbeddedStore(conn)
             store.ensure_schema()
-            store.load(iter_records(scale=scale, seed=SEED))
+            store.load_columns(iter_columns(scale=scale, seed=SEED))
             reader = _Reader(store)
-            what = "loaded into the embedded store"
+            what = "generated as columns and loaded into the embedded store (load_columns)"
         else:
             # STAKENET_BENCH_STORE=none: the same tables analyze reads from a store, built straight
             # from the record stream (for sizes where loading a store is the bottleneck)

@@ -307,8 +307,8 @@ def neo4j_import(ctx: click.Context, files_dir: Path, scale: int, seed: int, adm
     """
     import shlex
 
-    from graph.sources.synthetic import iter_records
-    from graph.store.neo4j_import import refuse_non_empty, run_import, write_import_files
+    from graph.sources.synthetic_columns import iter_columns
+    from graph.store.neo4j_import import refuse_non_empty, run_import, write_import_files_from_columns
 
     cfg = ctx.find_object(StoreConfig)
     if cfg is not None and cfg.neo4j_uri:
@@ -323,7 +323,7 @@ def neo4j_import(ctx: click.Context, files_dir: Path, scale: int, seed: int, adm
                 )
         finally:
             driver.close()
-    files = write_import_files(iter_records(scale=scale, seed=seed), files_dir)
+    files = write_import_files_from_columns(iter_columns(scale=scale, seed=seed), files_dir)
     click.echo(f"wrote {files.node_count:,} nodes and {files.rel_count:,} relationships to {files_dir}")
     if admin is None:
         click.echo("import them with (Neo4j stopped, the database not yet created):")
