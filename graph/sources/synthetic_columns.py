@@ -68,7 +68,7 @@ def _take(words: tuple[str | None, ...] | list[str | None], index: np.ndarray) -
 
 
 def _const(value: str, n: int) -> pa.Array:
-    return pa.array(np.full(n, value), pa.string()) if n else pa.array([], pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def org_ids(index: np.ndarray, p: Plan) -> pa.Array:

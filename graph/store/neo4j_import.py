@@ -24,11 +24,13 @@ and names the file and line the importer rejected.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -168,7 +170,7 @@ def _write_csv(path: Path, header: Sequence[str], columns: Sequence[pa.Array]) -
     """Write one importer CSV (header unquoted, strings quoted); True when a value spans lines."""
     table = pa.table(list(columns), names=[f"c{i}" for i in range(len(columns))])
     multiline = any(
-        pa.types.is_string(col.type) and pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py()
+        pa.types.is_string(col.type) and pc.any(pc.or_(pc.match_substring(col, "\n"), pc.match_substring(col, "\r"))).as_py()
         for col in columns
     )
     with path.open("wb") as out:
@@ -260,25 +262,38 @@ def write_import_files_from_columns(batches: Iterable[Columns], directory: Path)
             rel_parts[group].append(table)
     node_parts["Meta"].append(pa.table({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]}))
     files = ImportFiles(directory)
-    keys: dict[str, pa.Array] = {}
-    for label in sorted(node_parts):
-        nt = NODE_TYPES[label]
-        table = pa.concat_tables(node_parts[label], promote_options="default").combine_chunks()
-        fast, folded = _split(table, [nt.key], partial(_fold_nodes, label))
-        keys[label] = pc.unique(pa.concat_arrays([fast.column(nt.key).combine_chunks(), pa.array(list(folded), pa.string())]))
-        props = [p for p in nt.props if p.name != nt.key]
-        rows = list(folded.values())
-        columns = [pa.concat_arrays([fast.column(nt.key).combine_chunks(), pa.array(list(folded), pa.string())])]
-        columns += [_both(fast, rows, p.name, p.type) for p in props]
-        used = [n for n, col in enumerate(columns) if n == 0 or col.null_count < len(col)]
-        header = [f"{nt.key}:ID({label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in props)]
-        path = directory / f"nodes_{label}.csv"
-        files.multiline |= _write_csv(path, [header[n] for n in used], [columns[n] for n in used])
-        files.nodes.append((label, path))
-        files.node_count += len(columns[0])
-    for group in sorted(rel_parts):
-        files.rel_count += _write_rel_columns(files, group, pa.concat_tables(rel_parts[group]).combine_chunks(), keys)
+    # Arrow compute and the CSV writer release the GIL: the files are written on every core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        written = list(pool.map(lambda label: _write_node_columns(directory, label, node_parts.pop(label)), sorted(node_parts)))
+        keys = {label: key for label, _, key, _ in written}
+        for label, path, key, multiline in written:
+            files.nodes.append((label, path))
+            files.node_count += len(key)
+            files.multiline |= multiline
+        groups = sorted(rel_parts)
+        for group, (path, multiline, count) in zip(groups, pool.map(
+            lambda g: _write_rel_columns(directory, g, pa.concat_tables(rel_parts[g]).combine_chunks(), keys), groups,
+        ), strict=True):
+            files.rels.append((group[0], path))
+            files.rel_count += count
+            files.multiline |= multiline
     return files
+
+
+def _write_node_columns(directory: Path, label: str, parts: list[pa.Table]) -> tuple[str, Path, pa.Array, bool]:
+    """Write ``nodes_<label>.csv`` from the label's tables: its path, every key, whether a value spans lines."""
+    nt = NODE_TYPES[label]
+    table = pa.concat_tables(parts, promote_options="default").combine_chunks()
+    fast, folded = _split(table, [nt.key], partial(_fold_nodes, label))
+    props = [p for p in nt.props if p.name != nt.key]
+    rows = list(folded.values())
+    columns = [pa.concat_arrays([fast.column(nt.key).combine_chunks(), pa.array(list(folded), pa.string())])]
+    columns += [_both(fast, rows, p.name, p.type) for p in props]
+    used = [n for n, col in enumerate(columns) if n == 0 or col.null_count < len(col)]
+    header = [f"{nt.key}:ID({label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in props)]
+    path = directory / f"nodes_{label}.csv"
+    multiline = _write_csv(path, [header[n] for n in used], [columns[n] for n in used])
+    return label, path, columns[0], multiline
 
 
 def _fold_nodes(label: str, table: pa.Table) -> dict[Any, Any]:
@@ -305,7 +320,8 @@ def _both(fast: pa.Table, rows: Sequence[Mapping[str, Any]], name: str, kind: st
     return pa.concat_arrays([col, _column_values(rows, name, kind)])
 
 
-def _write_rel_columns(files: ImportFiles, group: RelGroup, table: pa.Table, keys: Mapping[str, pa.Array]) -> int:
+def _write_rel_columns(directory: Path, group: RelGroup, table: pa.Table, keys: Mapping[str, pa.Array]) -> tuple[Path, bool, int]:
+    """Write the group's relationship CSV: its path, whether a value spans lines, how many relationships."""
     type_, src_label, dst_label = group
     rt = REL_TYPES[type_]
     for k in rt.key:  # a missing key property is stored as "" (graph/store/batch.py fold_batch)
@@ -336,10 +352,8 @@ def _write_rel_columns(files: ImportFiles, group: RelGroup, table: pa.Table, key
     used = [n for n, col in enumerate(columns) if n < 2 or col.null_count < len(col)
             or (n >= 2 and rt.props[n - 2].name in key_at)]
     header = [f":START_ID({src_label})", f":END_ID({dst_label})", *(f"{p.name}:{_IMPORT_TYPES[p.type]}" for p in rt.props)]
-    path = files.directory / f"rels_{type_}_{src_label}_{dst_label}.csv"
-    files.multiline |= _write_csv(path, [header[n] for n in used], [columns[n] for n in used])
-    files.rels.append((type_, path))
-    return len(columns[0])
+    path = directory / f"rels_{type_}_{src_label}_{dst_label}.csv"
+    return path, _write_csv(path, [header[n] for n in used], [columns[n] for n in used]), len(columns[0])
 
 
 _SOURCE = re.compile(r"source:(?P<file>[^,\]\s]+\.csv), position:\d+, line:(?P<line>\d+)")
