@@ -5,9 +5,10 @@ organisations (default 150,000; quick: 1,500) are built in memory from the recor
 timed). On each, timed from the same in-memory adjacency: stakenet's estimator
 (``graph.analysis.betweenness``: Brandes from 256 sources sampled with the seed, many sources per
 sparse product), igraph's Brandes from the same 256 sources (the baseline: same work, same values),
-and NetworKit's KADABRA (an approximation with a guarantee: every value within ``eps`` of the
-normalised betweenness with probability 1 - delta; delta = 0.1) when networkit is importable,
-at eps 0.01 and 0.005. Error is measured, not assumed: against a reference from 2,048 other sampled
+and NetworKit's KADABRA as ``analyze --betweenness kadabra`` runs it (``kadabra_arrays``: one
+thread, seeded; an approximation with a guarantee: every value within ``eps`` of the normalised
+betweenness with probability 1 - delta; delta = 0.1) when networkit is importable, at eps 0.01
+and 0.005 (the default). Error is measured, not assumed: against a reference from 2,048 other sampled
 sources (untimed; its own standard error about a third of the 256-source one), the relative error of
 each method on the reference's top 10 nodes (median, max). The ratio is igraph seconds / stakenet
 seconds.
@@ -54,14 +55,14 @@ def _igraph(A: sp.csr_array, src: np.ndarray) -> np.ndarray:
 
 def run(quick: bool = False) -> dict[str, Any]:
     from bench.bench_analyze import _tables_from_records
-    from graph.analysis.betweenness import _betweenness_arrays
+    from graph.analysis.betweenness import _betweenness_arrays, kadabra_arrays
     from graph.analysis.projections import _Reader
 
     scale = int(os.environ.get("STAKENET_BENCH_SCALE", 0)) or (QUICK_SCALE if quick else FULL_SCALE)
     ben, aw = _tables_from_records(scale)
     reader = _Reader(None, ben, aw)
     try:
-        import networkit as nk
+        import networkit as nk  # noqa: F401
     except ImportError:
         nk = None
         print("networkit is not importable: KADABRA not measured (pip install networkit)")
@@ -91,17 +92,10 @@ def run(quick: bool = False) -> dict[str, Any]:
         for label, values in (("stakenet", ours), ("igraph (baseline)", theirs)):
             rows[label]["rel_error_top10_median"], rows[label]["rel_error_top10_max"] = _errors(values, ref, top)
         if nk is not None:
-            up = sp.triu(A, k=1).tocoo()
             for eps in KADABRA_EPS:
                 t0 = time.perf_counter()
-                G = nk.GraphFromCoo((up.data, (up.row, up.col)), n=n, weighted=False, directed=False)
-                nk.engineering.setSeed(SEED, True)
-                kad = nk.centrality.KadabraBetweenness(G, eps, 0.1)
-                kad.run()
-                # KADABRA's scores are twice networkx's normalised values times (n-2)/n (checked against
-                # networkx's exact betweenness on a small-world graph): put them on stakenet's scale
-                values = np.array(kad.scores()) * n / (2 * (n - 2))
-                label = f"networkit KADABRA eps={eps}"
+                values, halfwidth, _ = kadabra_arrays(A, eps=eps, seed=SEED)  # what analyze --betweenness kadabra runs
+                label = f"KADABRA eps={eps} (±{halfwidth:.2g})"
                 rows[label] = {"seconds": time.perf_counter() - t0}
                 rows[label]["rel_error_top10_median"], rows[label]["rel_error_top10_max"] = _errors(values, ref, top)
         print(f"{name}: {n:,} nodes, {A.nnz // 2:,} edges; reference: {len(ref_src):,} other sources; "

@@ -139,3 +139,14 @@ def test_library_never_imports_viz() -> None:
             if any(n == "viz" or n.startswith("viz.") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_analyze_takes_a_betweenness_method(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(cli, ["demo", "--out", str(out), "--scale", "200"], env=_env(tmp_path)).exit_code == 0
+    db = ["--db", str(out / "demo.db")]
+    result = runner.invoke(cli, [*db, "analyze", "--betweenness", "kadabra", "--no-indicators"], env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "betweenness: exact" in result.output  # 5,000 nodes or fewer: exact whatever the method
+    bad = runner.invoke(cli, [*db, "analyze", "--betweenness", "guess"], env=_env(tmp_path))
+    assert bad.exit_code == 2 and "'sampled', 'kadabra'" in bad.output

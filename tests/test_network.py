@@ -347,3 +347,38 @@ def test_sampled_betweenness_is_shown_with_its_error_and_rank_bands(world):
     assert any("estimate from 4 sampled sources" in n for n in st.notes)
     line = next(x for x in res.summary().splitlines() if "top brokers (betweenness)" in x)
     assert "±" in line and "rank " in line
+
+
+def test_kadabra_is_within_its_guarantee_of_exact_betweenness_and_repeatable():
+    """KADABRA (NetworKit) against networkx's exact betweenness, an independent computation."""
+    import networkit as nk
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graph.analysis.betweenness import kadabra_arrays
+
+    G = nx.connected_watts_strogatz_graph(1_500, 6, 0.1, seed=3)
+    exact = nx.betweenness_centrality(G)  # normalised, hops
+    A = sp.csr_array(nx.to_scipy_sparse_array(G, nodelist=range(1_500), format="csr"))
+    threads = nk.getMaxNumberOfThreads()
+    values, halfwidth, samples = kadabra_arrays(A, eps=0.005, seed=11)
+    assert nk.getMaxNumberOfThreads() == threads  # the one-thread run restores NetworKit's setting
+    truth = np.array([exact[i] for i in range(1_500)])
+    assert samples > 0 and 0.0024 < halfwidth < 0.0026  # eps on KADABRA's scale, about half of it on networkx's
+    assert float(np.abs(values - truth).max()) <= halfwidth  # the guarantee (probability >= 0.9), seeded
+    top_exact = set(np.argsort(-truth)[:5].tolist())
+    assert len(top_exact & set(np.argsort(-values)[:10].tolist())) >= 4  # the brokers are found
+    again, _, _ = kadabra_arrays(A, eps=0.005, seed=11)
+    assert np.array_equal(values, again)  # one thread, seeded: the same values every run
+
+
+def test_kadabra_betweenness_in_analyze_states_its_guarantee(world):
+    res = analyze(world, ("stakeholder",), seed=7, write=False, exact_max=2, betweenness_method="kadabra")
+    st = res.network("stakeholder")
+    assert st.betweenness_method.startswith("KADABRA (NetworKit; eps 0.005, delta 0.1)")
+    assert any("KADABRA estimate (seed 7)" in n for n in st.notes)
+    assert len(set(st.stderr.values())) == 1 and next(iter(st.stderr.values())) > 0  # one uniform bound
+    line = next(x for x in res.summary().splitlines() if "top brokers (betweenness)" in x)
+    assert "±" in line and "rank " in line
+    with pytest.raises(AnalysisError, match="unknown betweenness method 'exactish'"):
+        analyze(world, ("stakeholder",), write=False, betweenness_method="exactish")

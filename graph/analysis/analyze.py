@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from graph.analysis.betweenness import Betweenness, _betweenness_arrays, rank_bands
+from graph.analysis.betweenness import (
+    KADABRA_DELTA,
+    KADABRA_EPS,
+    Betweenness,
+    _betweenness_arrays,
+    kadabra_arrays,
+    rank_bands,
+)
 from graph.analysis.community import _louvain_csr, _modularity_csr
 from graph.analysis.core import _core_csr, _strength_csr
 from graph.analysis.eigenvector import eigenvector_largest_component
@@ -27,6 +34,7 @@ from graph.analysis.sparse import _check_weights
 from graph.analysis.tables import NAMES_CYPHER, _all_organisations
 from graph.errors import AnalysisError
 
+BETWEENNESS_METHODS = ("sampled", "kadabra")
 METRICS = ("degree", "strength", "pagerank", "betweenness", "eigenvector", "core", "community")
 
 Progress = Callable[[str], None]
@@ -168,8 +176,16 @@ def analyze_projection(
     betweenness_k: int = 256,
     louvain_fast_min: int = 50_000,
     progress: Progress | None = None,
+    betweenness_method: str = "sampled",
 ) -> NetworkResult:
-    """Every metric of one projection (computed on its undirected, weighted form)."""
+    """Every metric of one projection (computed on its undirected, weighted form).
+
+    Above ``exact_max`` nodes betweenness is estimated: ``sampled`` (Brandes from ``betweenness_k``
+    sources, with per-node standard errors) or ``kadabra`` (NetworKit's KADABRA with a uniform
+    guarantee, graph/analysis/betweenness.py ``kadabra_arrays``).
+    """
+    if betweenness_method not in BETWEENNESS_METHODS:
+        raise AnalysisError(f"unknown betweenness method {betweenness_method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
     say = progress or (lambda _msg: None)
     A = proj.adjacency()
     if proj.directed:
@@ -202,10 +218,17 @@ def analyze_projection(
     result.metrics["strength"] = dict(zip(nodes, timed("strength", lambda: _strength_csr(A)).tolist()))
     result.metrics["pagerank"] = dict(zip(nodes, timed("pagerank", lambda: _pagerank_csr(A, 0.85, 1e-10, 1000)).tolist()))
 
+    kadabra: list[tuple[float, int]] = []
+
     def btw() -> tuple[np.ndarray, np.ndarray, bool, int]:
-        if n <= exact_max or betweenness_k >= n:
+        if n <= exact_max or n <= 2 or (betweenness_method == "sampled" and betweenness_k >= n):
             src = np.arange(n)
             exact = True
+        elif betweenness_method == "kadabra":
+            values, halfwidth, samples = kadabra_arrays(A, seed=seed)
+            kadabra.append((halfwidth, samples))
+            # shown as value ± halfwidth/2, so that the rank bands (± 2 of it) are the guaranteed interval
+            return values, np.full(n, halfwidth / 2.0), False, samples
         else:
             src = np.array(sorted(random.Random(seed).sample(range(n), betweenness_k)), dtype=np.int64)
             exact = False
@@ -215,10 +238,19 @@ def analyze_projection(
     values, err, exact, kk = timed("betweenness", btw)
     result.metrics["betweenness"] = dict(zip(nodes, values.tolist()))
     result.stderr = dict(zip(nodes, err.tolist()))
-    result.betweenness_method = Betweenness(result.metrics["betweenness"], exact, kk, result.stderr).describe()
-    if not exact:
+    if kadabra:
+        halfwidth, samples = kadabra[0]
+        result.betweenness_method = (
+            f"KADABRA (NetworKit; eps {KADABRA_EPS}, delta {KADABRA_DELTA}): every value within ±{halfwidth:.2g} of the "
+            f"exact one with probability >= {1 - KADABRA_DELTA:.0%}; {samples:,} sampled shortest paths, one thread, seed {seed}"
+        )
+        result.notes.append(f"betweenness is a KADABRA estimate (seed {seed}): shown ± half its guaranteed error "
+                            f"(±{halfwidth:.2g} with probability >= {1 - KADABRA_DELTA:.0%}), ranks as bands over that interval")
+    else:
+        result.betweenness_method = Betweenness(result.metrics["betweenness"], exact, kk, result.stderr).describe()
+    if not exact and not kadabra:
         result.betweenness_method += f", seed {seed}"
-    if not exact:
+    if not exact and not kadabra:
         result.notes.append(f"betweenness is an estimate from {kk} sampled sources (seed {seed}): shown with its "
                             "standard error, ranks as bands")
     try:
@@ -273,6 +305,7 @@ def analyze(
     write: bool = True,
     exact_max: int = 5_000,
     betweenness_k: int = 256,
+    betweenness_method: str = "sampled",
 ) -> AnalysisResult:
     """Project ``networks`` from ``store``, compute every metric, write one network's back.
 
@@ -291,6 +324,8 @@ def analyze(
         ``eigenvector``, ``core``, ``community``, ``metrics_network``).
     exact_max, betweenness_k :
         Exact betweenness up to ``exact_max`` nodes, else ``betweenness_k`` sampled sources.
+    betweenness_method : str
+        Above ``exact_max``: ``sampled`` (default) or ``kadabra`` (needs networkit).
 
     Raises
     ------
@@ -304,6 +339,8 @@ def analyze(
     unknown = [w for w in wanted if w not in NETWORKS]
     if unknown or not wanted:
         raise AnalysisError(f"unknown network {', '.join(unknown) or '(none)'}; choose from {', '.join(NETWORKS)} or all")
+    if betweenness_method not in BETWEENNESS_METHODS:
+        raise AnalysisError(f"unknown betweenness method {betweenness_method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
     reader = _Reader(store)
     out = AnalysisResult(seed, {})
     t_all = time.perf_counter()
@@ -313,7 +350,8 @@ def analyze(
         proj = reader.projection(name)
         out.seconds[f"{name}: projection"] = time.perf_counter() - t0
         say(f"{name}: {proj.n} nodes, {proj.matrices[proj.weight].nnz} edges ({out.seconds[f'{name}: projection']:.1f} s)")
-        res = analyze_projection(proj, seed=seed, exact_max=exact_max, betweenness_k=betweenness_k, progress=progress)
+        res = analyze_projection(proj, seed=seed, exact_max=exact_max, betweenness_k=betweenness_k, progress=progress,
+                                 betweenness_method=betweenness_method)
         out.networks[name] = res
         for metric, secs in res.seconds.items():
             out.seconds[f"{name}: {metric}"] = secs

@@ -409,9 +409,15 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
 @click.option("--seed", type=int, default=42, show_default=True, help="Seeds betweenness sampling and Louvain.")
 @click.option("--indicators/--no-indicators", "with_indicators", default=True, show_default=True,
               help="Also compute the buyer, county, community and bridge indicators.")
+@click.option("--betweenness", "betweenness_method", type=click.Choice(["sampled", "kadabra"]), default="sampled",
+              show_default=True,
+              help="Betweenness above 5,000 nodes: Brandes from 256 sampled sources with standard errors, or KADABRA "
+                   "(NetworKit: every value within a stated error with probability 0.9; several times faster on big "
+                   "networks, python -m bench betweenness; needs pip install 'stakenet[kadabra]').")
 @click.option("--quiet", is_flag=True, help="Do not print progress on stderr.")
 @click.pass_context
-def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, with_indicators: bool, quiet: bool) -> None:
+def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, with_indicators: bool,
+                    betweenness_method: str, quiet: bool) -> None:
     """Compute network metrics (degree, strength, PageRank, betweenness, eigenvector, k-core,
     Louvain communities), write them back to the organisations, and print a summary.
 
@@ -422,6 +428,7 @@ def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, wi
     Example:
       stakenet analyze
       stakenet analyze --network all --seed 7
+      stakenet analyze --network all --betweenness kadabra
       stakenet --db region.db analyze --network market --no-indicators
     """
     from graph.analysis.analyze import analyze
@@ -429,7 +436,7 @@ def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, wi
 
     store = get_store(ctx)
     progress = None if quiet else (lambda msg: click.echo(safe_text(msg), err=True))
-    result = analyze(store, networks, seed=seed, progress=progress)
+    result = analyze(store, networks, seed=seed, progress=progress, betweenness_method=betweenness_method)
     click.echo(safe_text(result.summary()))
     if with_indicators:
         if progress:
