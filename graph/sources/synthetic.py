@@ -180,6 +180,111 @@ def plan(scale: int) -> Plan:
     )
 
 
+@dataclass(frozen=True)
+class World:
+    """The per-organisation draws every part of the network depends on."""
+
+    county: np.ndarray  # county index per organisation
+    legal: np.ndarray  # legal-form index per organisation
+    size: np.ndarray  # size-class index per organisation (the last, None, for non-companies)
+    first_company: int
+    cdf: np.ndarray  # cumulative participation weights of the companies (suppliers and beneficiaries)
+    buyer_cdf: np.ndarray
+
+
+def draw_world(p: Plan, rng: np.random.Generator) -> World:
+    """The organisations' draws, first from ``rng`` (both generators call this, so both draw alike)."""
+    n = p.organisations
+    county = rng.choice(len(COUNTIES), size=n, p=COUNTY_WEIGHTS / COUNTY_WEIGHTS.sum())
+    # Organisation index layout: [0, buyers) public buyers (the 21 regions first), then
+    # [buyers, buyers + beneficiary_only) universities/associations, then companies (suppliers).
+    first_company = p.buyers + p.beneficiary_only
+    county[: len(COUNTIES)] = np.arange(len(COUNTIES))
+    legal = rng.choice(len(_LEGAL), size=n, p=[0.9, 0.03, 0.03, 0.04])
+    # Suppliers: Zipf-like participation over companies in a seeded random order.
+    ranks = rng.permutation(n - first_company)
+    weights = 1.0 / (ranks + 1.0) ** 0.9
+    size = np.full(n, len(SIZES) - 1)
+    size[first_company:] = _sizes_by_award_share(weights)
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    # Buyers: regions and big municipalities buy more (heavy tail too, milder).
+    buyer_w = 1.0 / (np.arange(p.buyers) + 1.0) ** 0.6
+    return World(county, legal, size, first_company, cdf, np.cumsum(buyer_w) / buyer_w.sum())
+
+
+@dataclass(frozen=True)
+class ProcurementDraws:
+    """One chunk of procurements' random numbers; awards are drawn 3 per lot, taken by a cursor."""
+
+    buyer: np.ndarray
+    lots: np.ndarray
+    supplier_draws: np.ndarray
+    awards_per_lot: np.ndarray
+    cpv: np.ndarray
+    proc: np.ndarray
+    frame: np.ndarray
+    flags: np.ndarray
+    unknown: np.ndarray
+    value: np.ndarray
+    bids: np.ndarray
+    month: np.ndarray
+    day: np.ndarray
+
+
+def draw_procurements(rng: np.random.Generator, m: int, w: World) -> ProcurementDraws:
+    buyer = np.searchsorted(w.buyer_cdf, rng.random(m))
+    lots = rng.integers(1, 5, size=m)
+    total_awards = int((lots * 3).sum())
+    return ProcurementDraws(
+        buyer=buyer, lots=lots,
+        supplier_draws=w.first_company + np.searchsorted(w.cdf, rng.random(total_awards)),
+        awards_per_lot=rng.choice([1, 1, 1, 2, 3], size=total_awards),
+        cpv=rng.integers(0, len(CPV_GROUPS), size=m),
+        proc=rng.choice(len(PROCEDURES), size=m, p=PROCEDURE_WEIGHTS),
+        frame=rng.random(m) < 0.55,
+        flags=rng.random((m, 4)) < np.array([0.35, 0.2, 0.03, 0.15]),
+        unknown=rng.random((m, 4)) < 0.05,
+        value=np.round(np.exp(rng.normal(14.0, 1.6, size=m)), 0),
+        bids=rng.integers(1, 9, size=total_awards),
+        month=rng.integers(1, 13, size=m),
+        day=rng.integers(1, 29, size=m),
+    )
+
+
+@dataclass(frozen=True)
+class ProjectDraws:
+    """One chunk of projects' random numbers; ``picks`` holds ``n_ben[j]`` beneficiaries per project, in order."""
+
+    n_ben: np.ndarray
+    picks: np.ndarray
+    fund: np.ndarray
+    programme: np.ndarray
+    theme: np.ndarray
+    eu: np.ndarray
+    rate: np.ndarray
+    year: np.ndarray
+    months: np.ndarray
+
+
+def draw_projects(rng: np.random.Generator, m: int, w: World, programmes: int) -> ProjectDraws:
+    n_ben = np.minimum(6, 1 + rng.geometric(0.55, size=m) - 1)
+    total = int(n_ben.sum())
+    public = rng.random(total) < 0.45
+    public_pick = rng.integers(0, w.first_company, size=total)  # a public body or association
+    company_pick = w.first_company + np.searchsorted(w.cdf, rng.random(total))
+    return ProjectDraws(
+        n_ben=n_ben, picks=np.where(public, public_pick, company_pick),
+        fund=rng.choice(len(FUNDS), size=m, p=FUND_WEIGHTS),
+        programme=rng.integers(0, programmes, size=m),
+        theme=rng.integers(0, len(THEMATIC_OBJECTIVES), size=m),
+        eu=np.round(np.exp(rng.normal(14.5, 1.3, size=m)), 0),
+        rate=rng.choice([0.4, 0.5, 0.5, 0.6], size=m),
+        year=rng.integers(2014, 2023, size=m),
+        months=rng.integers(12, 48, size=m),
+    )
+
+
 def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Iterator[Record]:
     """Yield the synthetic network: fixed nodes, organisations, procurements, then projects.
 
@@ -190,44 +295,17 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
     rng = np.random.default_rng(seed)
     yield from _fixed_nodes(p)
 
-    n = p.organisations
-    county = rng.choice(len(COUNTIES), size=n, p=COUNTY_WEIGHTS / COUNTY_WEIGHTS.sum())
-    # Organisation index layout: [0, buyers) public buyers (the 21 regions first), then
-    # [buyers, buyers + beneficiary_only) universities/associations, then companies (suppliers).
-    first_company = p.buyers + p.beneficiary_only
-    n_companies = n - first_company
-    county[: len(COUNTIES)] = np.arange(len(COUNTIES))
-    legal = rng.choice(len(_LEGAL), size=n, p=[0.9, 0.03, 0.03, 0.04])
-    # Suppliers: Zipf-like participation over companies in a seeded random order.
-    ranks = rng.permutation(n_companies)
-    weights = 1.0 / (ranks + 1.0) ** 0.9
-    size = np.full(n, len(SIZES) - 1)
-    size[first_company:] = _sizes_by_award_share(weights)
+    w = draw_world(p, rng)
+    n, county, size, legal = p.organisations, w.county, w.size, w.legal
     for start in range(0, n, chunk):
         for i in range(start, min(n, start + chunk)):
             yield from _organisation(i, p, int(county[i]), int(size[i]), int(legal[i]))
 
-    cdf = np.cumsum(weights)
-    cdf /= cdf[-1]
-    # Buyers: regions and big municipalities buy more (heavy tail too, milder).
-    buyer_w = 1.0 / (np.arange(p.buyers) + 1.0) ** 0.6
-    buyer_cdf = np.cumsum(buyer_w) / buyer_w.sum()
     for start in range(0, p.procurements, chunk):
         m = min(p.procurements, start + chunk) - start
-        buyer = np.searchsorted(buyer_cdf, rng.random(m))
-        lots = rng.integers(1, 5, size=m)
-        total_awards = int((lots * 3).sum())
-        supplier_draws = first_company + np.searchsorted(cdf, rng.random(total_awards))
-        awards_per_lot = rng.choice([1, 1, 1, 2, 3], size=total_awards)
-        cpv = rng.integers(0, len(CPV_GROUPS), size=m)
-        proc = rng.choice(len(PROCEDURES), size=m, p=PROCEDURE_WEIGHTS)
-        frame = rng.random(m) < 0.55
-        flags = rng.random((m, 4)) < np.array([0.35, 0.2, 0.03, 0.15])
-        unknown = rng.random((m, 4)) < 0.05
-        value = np.round(np.exp(rng.normal(14.0, 1.6, size=m)), 0)
-        bids = rng.integers(1, 9, size=total_awards)
-        month = rng.integers(1, 13, size=m)
-        day = rng.integers(1, 29, size=m)
+        d = draw_procurements(rng, m, w)
+        buyer, lots, supplier_draws, awards_per_lot, bids = d.buyer, d.lots, d.supplier_draws, d.awards_per_lot, d.bids
+        cpv, proc, frame, flags, unknown, value, month, day = d.cpv, d.proc, d.frame, d.flags, d.unknown, d.value, d.month, d.day
         cursor = 0
         for j in range(m):
             k = start + j
@@ -272,24 +350,11 @@ def iter_records(scale: int = 2_000, seed: int = 42, chunk: int = 10_000) -> Ite
                     )
 
     # EU projects: beneficiaries mostly companies and public bodies, 1-6 per project.
-    ben_pool_public = np.arange(0, first_company)
     for start in range(0, p.projects, chunk):
         m = min(p.projects, start + chunk) - start
-        n_ben = np.minimum(6, 1 + rng.geometric(0.55, size=m) - 1)
-        total = int(n_ben.sum())
-        public = rng.random(total) < 0.45
-        picks = np.where(
-            public,
-            ben_pool_public[rng.integers(0, len(ben_pool_public), size=total)],
-            first_company + np.searchsorted(cdf, rng.random(total)),
-        )
-        fund = rng.choice(len(FUNDS), size=m, p=FUND_WEIGHTS)
-        programme = rng.integers(0, p.programmes, size=m)
-        theme = rng.integers(0, len(THEMATIC_OBJECTIVES), size=m)
-        eu = np.round(np.exp(rng.normal(14.5, 1.3, size=m)), 0)
-        rate = rng.choice([0.4, 0.5, 0.5, 0.6], size=m)
-        year = rng.integers(2014, 2023, size=m)
-        months = rng.integers(12, 48, size=m)
+        e = draw_projects(rng, m, w, p.programmes)
+        n_ben, picks, fund, programme, theme = e.n_ben, e.picks, e.fund, e.programme, e.theme
+        eu, rate, year, months = e.eu, e.rate, e.year, e.months
         cursor = 0
         for j in range(m):
             k = start + j

@@ -24,12 +24,9 @@ from graph.sources.synthetic import (
     _TRADES,
     CONTRACT_TYPES,
     COUNTIES,
-    COUNTY_WEIGHTS,
     CPV_GROUPS,
     CPV_THEME_IDS,
-    FUND_WEIGHTS,
     FUNDS,
-    PROCEDURE_WEIGHTS,
     PROCEDURES,
     SEK_PER_EUR,
     SIZES,
@@ -37,8 +34,11 @@ from graph.sources.synthetic import (
     THEMATIC_OBJECTIVES,
     TO_THEME_IDS,
     Plan,
+    World,
     _fixed_nodes,
-    _sizes_by_award_share,
+    draw_procurements,
+    draw_projects,
+    draw_world,
     plan,
 )
 
@@ -176,23 +176,12 @@ def _first_occurrences(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     return np.sort(first)
 
 
-def _procurements(start: int, m: int, rng: np.random.Generator, p: Plan, cdf: np.ndarray, buyer_cdf: np.ndarray,
-                  first_company: int, size: np.ndarray) -> Columns:
+def _procurements(start: int, m: int, rng: np.random.Generator, p: Plan, w: World) -> Columns:
     """One draw chunk of procurements: the same draws, in the same order, as synthetic.iter_records."""
-    buyer = np.searchsorted(buyer_cdf, rng.random(m))
-    lots = rng.integers(1, 5, size=m)
-    total_awards = int((lots * 3).sum())
-    supplier_draws = first_company + np.searchsorted(cdf, rng.random(total_awards))
-    awards_per_lot = rng.choice([1, 1, 1, 2, 3], size=total_awards)
-    cpv = rng.integers(0, len(CPV_GROUPS), size=m)
-    proc = rng.choice(len(PROCEDURES), size=m, p=PROCEDURE_WEIGHTS)
-    frame = rng.random(m) < 0.55
-    flags = rng.random((m, 4)) < np.array([0.35, 0.2, 0.03, 0.15])
-    unknown = rng.random((m, 4)) < 0.05
-    value = np.round(np.exp(rng.normal(14.0, 1.6, size=m)), 0)
-    bids = rng.integers(1, 9, size=total_awards)
-    month = rng.integers(1, 13, size=m)
-    day = rng.integers(1, 29, size=m)
+    d = draw_procurements(rng, m, w)
+    buyer, lots, supplier_draws, awards_per_lot, bids = d.buyer, d.lots, d.supplier_draws, d.awards_per_lot, d.bids
+    cpv, proc, frame, flags, unknown, value, month, day = d.cpv, d.proc, d.frame, d.flags, d.unknown, d.value, d.month, d.day
+    size = w.size
 
     k = np.arange(start, start + m)
     pid = _cat("SYN-UH-", _pad(k, 8))
@@ -231,22 +220,13 @@ def _procurements(start: int, m: int, rng: np.random.Generator, p: Plan, cdf: np
     return out
 
 
-def _projects(start: int, m: int, rng: np.random.Generator, p: Plan, cdf: np.ndarray, county: np.ndarray,
-              first_company: int) -> Columns:
+def _projects(start: int, m: int, rng: np.random.Generator, p: Plan, w: World) -> Columns:
     """One draw chunk of projects: the same draws, in the same order, as synthetic.iter_records."""
-    n_ben = np.minimum(6, 1 + rng.geometric(0.55, size=m) - 1)
-    total = int(n_ben.sum())
-    public = rng.random(total) < 0.45
-    public_pick = rng.integers(0, first_company, size=total)  # ben_pool_public is arange(first_company)
-    company_pick = first_company + np.searchsorted(cdf, rng.random(total))
-    picks = np.where(public, public_pick, company_pick)
-    fund = rng.choice(len(FUNDS), size=m, p=FUND_WEIGHTS)
-    programme = rng.integers(0, p.programmes, size=m)
-    theme = rng.integers(0, len(THEMATIC_OBJECTIVES), size=m)
-    eu = np.round(np.exp(rng.normal(14.5, 1.3, size=m)), 0)
-    rate = rng.choice([0.4, 0.5, 0.5, 0.6], size=m)
-    year = rng.integers(2014, 2023, size=m)
-    months = rng.integers(12, 48, size=m)
+    e = draw_projects(rng, m, w, p.programmes)
+    n_ben, picks, fund, programme, theme = e.n_ben, e.picks, e.fund, e.programme, e.theme
+    eu, rate, year, months = e.eu, e.rate, e.year, e.months
+    total = len(picks)
+    county = w.county
 
     k = np.arange(start, start + m)
     pid = _cat("SYN-P-", _pad(k, 8))
@@ -322,32 +302,18 @@ def iter_columns(
     rng = np.random.default_rng(seed)
     yield columns_from_records(list(_fixed_nodes(p)))
 
+    w = draw_world(p, rng)
     n = p.organisations
-    county = rng.choice(len(COUNTIES), size=n, p=COUNTY_WEIGHTS / COUNTY_WEIGHTS.sum())
-    first_company = p.buyers + p.beneficiary_only
-    n_companies = n - first_company
-    county[: len(COUNTIES)] = np.arange(len(COUNTIES))
-    legal = rng.choice(len(_LEGAL), size=n, p=[0.9, 0.03, 0.03, 0.04])
-    ranks = rng.permutation(n_companies)
-    weights = 1.0 / (ranks + 1.0) ** 0.9
-    size = np.full(n, len(SIZES) - 1)
-    size[first_company:] = _sizes_by_award_share(weights)
     org_batch = max(1, batch_rows // _RECORDS_PER["organisation"])
     for lo in range(0, n, org_batch):
-        yield _organisations(lo, min(n, lo + org_batch), p, county, size, legal)
-
-    cdf = np.cumsum(weights)
-    cdf /= cdf[-1]
-    buyer_w = 1.0 / (np.arange(p.buyers) + 1.0) ** 0.6
-    buyer_cdf = np.cumsum(buyer_w) / buyer_w.sum()
+        yield _organisations(lo, min(n, lo + org_batch), p, w.county, w.size, w.legal)
     chunks = max(1, batch_rows // (draw_chunk * _RECORDS_PER["procurement"]))
     yield from _grouped(
-        (_procurements(s, min(p.procurements, s + draw_chunk) - s, rng, p, cdf, buyer_cdf, first_company, size)
-         for s in range(0, p.procurements, draw_chunk)), chunks)
+        (_procurements(s, min(p.procurements, s + draw_chunk) - s, rng, p, w) for s in range(0, p.procurements, draw_chunk)),
+        chunks)
     chunks = max(1, batch_rows // (draw_chunk * _RECORDS_PER["project"]))
     yield from _grouped(
-        (_projects(s, min(p.projects, s + draw_chunk) - s, rng, p, cdf, county, first_company)
-         for s in range(0, p.projects, draw_chunk)), chunks)
+        (_projects(s, min(p.projects, s + draw_chunk) - s, rng, p, w) for s in range(0, p.projects, draw_chunk)), chunks)
 
 
 __all__ = ["COLUMN_BATCH_ROWS", "iter_columns", "org_ids"]
