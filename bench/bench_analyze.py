@@ -10,7 +10,10 @@ communities and modularity. Ratios are stakenet / igraph, like for like twice: (
 memory -> every metric, graph building included on both sides (stakenet: ``analyze_projection``'s
 wall time per network, from the progress messages; igraph: its graph build plus every metric);
 (2) end to end from the store: ``analyze`` (read, metrics, write-back) vs igraph's reading the same
-projections, its metrics and writing its values back through the same ``write_metrics``. Goal: the
+projections, its metrics and writing its values back through the same ``write_metrics``. Betweenness
+is the sampled estimator on both sides (``betweenness_method="sampled"``, the same 256 sources);
+``analyze``'s default takes KADABRA on networks of 50,000+ nodes instead, measured by
+``bench/bench_betweenness.py``. Goal: the
 whole analyze under 15 minutes and 12 GB. ``--quick`` runs 2,000 organisations.
 
 Set ``STAKENET_BENCH_SCALE`` to run another number of organisations, and
@@ -257,7 +260,7 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
 
         t0 = time.perf_counter()
         if mode == "embedded":
-            result = analyze(store, ("all",), seed=SEED, progress=progress)
+            result = analyze(store, ("all",), seed=SEED, progress=progress, betweenness_method="sampled")
         else:
             result = AnalysisResult(SEED, {})
             for name in NETWORKS:
@@ -266,7 +269,7 @@ def run(quick: bool, scale: int | None = None, say: Callable[[str], None] = prin
                 proj = reader.projection(name)
                 result.seconds[f"{name}: projection"] = time.perf_counter() - t1
                 progress(f"{name}: {proj.n} nodes, read")
-                result.networks[name] = analyze_projection(proj, seed=SEED, progress=progress)
+                result.networks[name] = analyze_projection(proj, seed=SEED, progress=progress, betweenness_method="sampled")
         analyze_s = time.perf_counter() - t0
         analyze_peak = mem.peak("analyze")
         mem.mark("idle")

@@ -382,3 +382,14 @@ def test_kadabra_betweenness_in_analyze_states_its_guarantee(world):
     assert "±" in line and "rank " in line
     with pytest.raises(AnalysisError, match="unknown betweenness method 'exactish'"):
         analyze(world, ("stakeholder",), write=False, betweenness_method="exactish")
+
+
+def test_auto_betweenness_takes_kadabra_from_its_threshold(world):
+    from graph.analysis.analyze import analyze_projection
+    from graph.analysis.projections import _Reader
+
+    proj = _Reader(world).projection("stakeholder")
+    small = analyze_projection(proj, seed=7, exact_max=2, betweenness_k=4)  # auto, below 50,000 nodes
+    assert small.betweenness_method.startswith("sampled 4 of ")
+    big = analyze_projection(proj, seed=7, exact_max=2, kadabra_min=proj.n)  # auto, at the threshold
+    assert big.betweenness_method.startswith("KADABRA")

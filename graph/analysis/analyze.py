@@ -34,7 +34,10 @@ from graph.analysis.sparse import _check_weights
 from graph.analysis.tables import NAMES_CYPHER, _all_organisations
 from graph.errors import AnalysisError
 
-BETWEENNESS_METHODS = ("sampled", "kadabra")
+BETWEENNESS_METHODS = ("auto", "sampled", "kadabra")
+# From this many nodes ``auto`` betweenness is KADABRA: measured faster than the sampled estimator
+# at a smaller error from 67k nodes up (bench/bench_betweenness.py; at EU size 2-3x faster).
+KADABRA_MIN = 50_000
 METRICS = ("degree", "strength", "pagerank", "betweenness", "eigenvector", "core", "community")
 
 Progress = Callable[[str], None]
@@ -176,13 +179,15 @@ def analyze_projection(
     betweenness_k: int = 256,
     louvain_fast_min: int = 50_000,
     progress: Progress | None = None,
-    betweenness_method: str = "sampled",
+    betweenness_method: str = "auto",
+    kadabra_min: int = KADABRA_MIN,
 ) -> NetworkResult:
     """Every metric of one projection (computed on its undirected, weighted form).
 
     Above ``exact_max`` nodes betweenness is estimated: ``sampled`` (Brandes from ``betweenness_k``
     sources, with per-node standard errors) or ``kadabra`` (NetworKit's KADABRA with a uniform
-    guarantee, graph/analysis/betweenness.py ``kadabra_arrays``).
+    guarantee, graph/analysis/betweenness.py ``kadabra_arrays``); ``auto`` takes KADABRA from
+    ``kadabra_min`` nodes, where it is measured faster at a smaller error, else sampling.
     """
     if betweenness_method not in BETWEENNESS_METHODS:
         raise AnalysisError(f"unknown betweenness method {betweenness_method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
@@ -219,12 +224,13 @@ def analyze_projection(
     result.metrics["pagerank"] = dict(zip(nodes, timed("pagerank", lambda: _pagerank_csr(A, 0.85, 1e-10, 1000)).tolist()))
 
     kadabra: list[tuple[float, int]] = []
+    method = betweenness_method if betweenness_method != "auto" else ("kadabra" if n >= kadabra_min else "sampled")
 
     def btw() -> tuple[np.ndarray, np.ndarray, bool, int]:
-        if n <= exact_max or n <= 2 or (betweenness_method == "sampled" and betweenness_k >= n):
+        if n <= exact_max or n <= 2 or (method == "sampled" and betweenness_k >= n):
             src = np.arange(n)
             exact = True
-        elif betweenness_method == "kadabra":
+        elif method == "kadabra":
             values, halfwidth, samples = kadabra_arrays(A, seed=seed)
             kadabra.append((halfwidth, samples))
             # shown as value ± halfwidth/2, so that the rank bands (± 2 of it) are the guaranteed interval
@@ -305,7 +311,7 @@ def analyze(
     write: bool = True,
     exact_max: int = 5_000,
     betweenness_k: int = 256,
-    betweenness_method: str = "sampled",
+    betweenness_method: str = "auto",
 ) -> AnalysisResult:
     """Project ``networks`` from ``store``, compute every metric, write one network's back.
 
@@ -325,7 +331,7 @@ def analyze(
     exact_max, betweenness_k :
         Exact betweenness up to ``exact_max`` nodes, else ``betweenness_k`` sampled sources.
     betweenness_method : str
-        Above ``exact_max``: ``sampled`` (default) or ``kadabra`` (needs networkit).
+        Above ``exact_max``: ``auto`` (KADABRA from 50,000 nodes, else sampled), ``sampled`` or ``kadabra``.
 
     Raises
     ------

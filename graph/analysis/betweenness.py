@@ -183,7 +183,7 @@ def kadabra_arrays(A: sp.csr_array, *, eps: float = KADABRA_EPS, seed: int = 42,
         import networkit as nk
     except ImportError as exc:
         raise AnalysisError(
-            "KADABRA betweenness needs NetworKit: pip install 'stakenet[kadabra]' (or pip install networkit)"
+            "KADABRA betweenness needs NetworKit, a dependency of stakenet: pip install networkit"
         ) from exc
     n = A.shape[0]
     up = sp.triu(A, k=1).tocoo()

@@ -409,11 +409,11 @@ def harvest_command(ctx: click.Context, endpoint: str, country: str | None, nuts
 @click.option("--seed", type=int, default=42, show_default=True, help="Seeds betweenness sampling and Louvain.")
 @click.option("--indicators/--no-indicators", "with_indicators", default=True, show_default=True,
               help="Also compute the buyer, county, community and bridge indicators.")
-@click.option("--betweenness", "betweenness_method", type=click.Choice(["sampled", "kadabra"]), default="sampled",
+@click.option("--betweenness", "betweenness_method", type=click.Choice(["auto", "sampled", "kadabra"]), default="auto",
               show_default=True,
-              help="Betweenness above 5,000 nodes: Brandes from 256 sampled sources with standard errors, or KADABRA "
-                   "(NetworKit: every value within a stated error with probability 0.9; several times faster on big "
-                   "networks, python -m bench betweenness; needs pip install 'stakenet[kadabra]').")
+              help="Betweenness above 5,000 nodes: Brandes from 256 sampled sources with standard errors (sampled), or "
+                   "KADABRA (NetworKit: every value within a stated error with probability 0.9; faster and closer on "
+                   "big networks, python -m bench betweenness); auto takes KADABRA from 50,000 nodes.")
 @click.option("--quiet", is_flag=True, help="Do not print progress on stderr.")
 @click.pass_context
 def analyze_command(ctx: click.Context, networks: tuple[str, ...], seed: int, with_indicators: bool,
