@@ -446,7 +446,13 @@ def _fixed_nodes(p: Plan) -> Iterator[Record]:
 
 def _organisation(i: int, p: Plan, county: int, size: int, legal: int) -> Iterator[Record]:
     org_id = _org_id(i, p)
-    nuts3, county_name, region_name, _ = COUNTIES[county]
+    yield Node("Organisation", organisation_props(i, p, county, size, legal, org_id))
+    yield Rel("LOCATED_IN", ("Organisation", org_id), ("Region", COUNTIES[county][0]), {"source": SOURCE})
+
+
+def organisation_props(i: int, p: Plan, county: int, size: int, legal: int, org_id: str) -> dict[str, object]:
+    """The properties of organisation ``i`` (both generators build their Organisation nodes with it)."""
+    _, county_name, region_name, _ = COUNTIES[county]
     base = county_name.removesuffix(" län").removesuffix("s")
     props: dict[str, object]
     if i < len(COUNTIES):
@@ -479,14 +485,10 @@ def _organisation(i: int, p: Plan, county: int, size: int, legal: int) -> Iterat
         if legal == 3:
             props["country"] = "DK"
     props.setdefault("country", "SE")
-    yield Node(
-        "Organisation",
-        {
-            "org_id": org_id,
-            "org_number": org_id.removeprefix("SE-ON:") if props["country"] == "SE" else None,
-            "org_number_valid": True if props["country"] == "SE" else None,
-            "source": SOURCE,
-            **props,
-        },
-    )
-    yield Rel("LOCATED_IN", ("Organisation", org_id), ("Region", nuts3), {"source": SOURCE})
+    return {
+        "org_id": org_id,
+        "org_number": org_id.removeprefix("SE-ON:") if props["country"] == "SE" else None,
+        "org_number_valid": True if props["country"] == "SE" else None,
+        "source": SOURCE,
+        **props,
+    }

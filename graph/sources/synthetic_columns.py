@@ -17,11 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.columns import Columns, columns_from_records
+from graph.columns import ARROW_TYPES, Columns, columns_from_records
+from graph.model import node_type
 from graph.sources.synthetic import (
-    _LEGAL,
-    _PREFIXES,
-    _TRADES,
     CONTRACT_TYPES,
     COUNTIES,
     CPV_GROUPS,
@@ -39,6 +37,7 @@ from graph.sources.synthetic import (
     draw_procurements,
     draw_projects,
     draw_world,
+    organisation_props,
     plan,
 )
 
@@ -87,64 +86,17 @@ def org_ids(index: np.ndarray, p: Plan) -> pa.Array:
 
 
 def _organisations(lo: int, hi: int, p: Plan, county: np.ndarray, size: np.ndarray, legal: np.ndarray) -> Columns:
-    idx = np.arange(lo, hi)
-    n = hi - lo
-    names: list[str] = []
-    sectors: list[str | None] = []
-    forms: list[str] = []
-    public: list[bool] = []
-    sizes: list[str | None] = []
-    countries: list[str] = []
-    first_company = p.buyers + p.beneficiary_only
+    """Organisations ``lo`` to ``hi``: their properties from synthetic.organisation_props, as columns."""
+    ids = org_ids(np.arange(lo, hi), p)
     county_l, size_l, legal_l = county[lo:hi].tolist(), size[lo:hi].tolist(), legal[lo:hi].tolist()
-    for j, i in enumerate(range(lo, hi)):  # one pass of string formatting, as synthetic._organisation
-        base = COUNTIES[county_l[j]][1].removesuffix(" län").removesuffix("s")
-        country = "SE"
-        org_size = None
-        sector: str | None
-        if i < len(COUNTIES):
-            name, sector, form, is_public = COUNTIES[county_l[j]][2], "Regioner", "Region", True
-        elif i < p.buyers:
-            kind = i % 5
-            if kind == 4:
-                name, sector, form = f"{_PREFIXES[i % 20]}verket {i}", "Statliga myndigheter", "Statlig enhet"
-            elif kind == 3:
-                name, sector, form = f"{base} {_TRADES[i % 16]}bolag {i} AB", "Kommunala bolag", "Aktiebolag"
-            else:
-                name, sector, form = f"{_PREFIXES[i % 20]}{'by' if i % 2 else 'vik'} kommun {i}", "Kommuner", "Kommun"
-            is_public = True
-        elif i < first_company:
-            name = f"{base} {'Innovationsförening' if i % 3 else 'Forskningsinstitut'} {i}"
-            sector = "Ideella organisationer" if i % 3 else "Universitet och högskolor"
-            form = "Ideell förening" if i % 3 else "Statlig enhet"
-            is_public = i % 3 == 0
-        else:
-            suffix, form = _LEGAL[legal_l[j]]
-            name = f"{_PREFIXES[i % 20]}{_TRADES[(i // 20) % 16].lower()} {i} {suffix}"
-            sector = "Privata företag" if legal_l[j] != 3 else None
-            org_size = SIZES[size_l[j]]
-            is_public = False
-            if legal_l[j] == 3:
-                country = "DK"
-        names.append(name)
-        sectors.append(sector)
-        forms.append(form)
-        public.append(is_public)
-        sizes.append(org_size)
-        countries.append(country)
-    ids = org_ids(idx, p)
-    se = pa.array(np.array(countries) == "SE")
-    number = pc.if_else(se, pc.utf8_slice_codeunits(ids, 6), pa.scalar(None, pa.string()))
-    valid = pc.if_else(se, pa.scalar(True), pa.scalar(None, pa.bool_()))
+    rows = [organisation_props(i, p, county_l[j], size_l[j], legal_l[j], org_id)
+            for j, (i, org_id) in enumerate(zip(range(lo, hi), ids.to_pylist(), strict=True))]
+    present = set().union(*(r.keys() for r in rows))
     out = Columns()
-    out.nodes["Organisation"] = pa.table({
-        "org_id": ids, "org_number": number, "org_number_valid": valid, "source": _const(SOURCE, n),
-        "name": pa.array(names, pa.string()), "sector": pa.array(sectors, pa.string()),
-        "legal_form": pa.array(forms, pa.string()), "is_public": pa.array(public, pa.bool_()),
-        "size": pa.array(sizes, pa.string()), "country": pa.array(countries, pa.string()),
-    })
+    out.nodes["Organisation"] = pa.table({q.name: pa.array([r.get(q.name) for r in rows], ARROW_TYPES[q.type])
+                                          for q in node_type("Organisation").props if q.name in present})
     out.rels[("LOCATED_IN", "Organisation", "Region")] = pa.table({
-        "from": ids, "to": _take([c[0] for c in COUNTIES], county[lo:hi]), "source": _const(SOURCE, n),
+        "from": ids, "to": _take([c[0] for c in COUNTIES], county[lo:hi]), "source": _const(SOURCE, hi - lo),
     })
     return out
 
