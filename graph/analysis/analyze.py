@@ -171,6 +171,11 @@ def _components(A: sp.csr_array) -> tuple[int, int]:
     return int(count), int(np.bincount(labels).max())
 
 
+def _check_betweenness_method(method: str) -> None:
+    if method not in BETWEENNESS_METHODS:
+        raise AnalysisError(f"unknown betweenness method {method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
+
+
 def analyze_projection(
     proj: Projection,
     *,
@@ -189,8 +194,7 @@ def analyze_projection(
     guarantee, graph/analysis/betweenness.py ``kadabra_arrays``); ``auto`` takes KADABRA from
     ``kadabra_min`` nodes, where it is measured faster at a smaller error, else sampling.
     """
-    if betweenness_method not in BETWEENNESS_METHODS:
-        raise AnalysisError(f"unknown betweenness method {betweenness_method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
+    _check_betweenness_method(betweenness_method)
     say = progress or (lambda _msg: None)
     A = proj.adjacency()
     if proj.directed:
@@ -254,11 +258,10 @@ def analyze_projection(
                             f"(±{halfwidth:.2g} with probability >= {1 - KADABRA_DELTA:.0%}), ranks as bands over that interval")
     else:
         result.betweenness_method = Betweenness(result.metrics["betweenness"], exact, kk, result.stderr).describe()
-    if not exact and not kadabra:
-        result.betweenness_method += f", seed {seed}"
-    if not exact and not kadabra:
-        result.notes.append(f"betweenness is an estimate from {kk} sampled sources (seed {seed}): shown with its "
-                            "standard error, ranks as bands")
+        if not exact:
+            result.betweenness_method += f", seed {seed}"
+            result.notes.append(f"betweenness is an estimate from {kk} sampled sources (seed {seed}): shown with its "
+                                "standard error, ranks as bands")
     try:
         eig = timed("eigenvector", lambda: eigenvector_largest_component(A, 1e-6, 100, result.notes))
         result.metrics["eigenvector"] = {v: (None if math.isnan(x) else x) for v, x in zip(nodes, eig.tolist())}
@@ -345,8 +348,7 @@ def analyze(
     unknown = [w for w in wanted if w not in NETWORKS]
     if unknown or not wanted:
         raise AnalysisError(f"unknown network {', '.join(unknown) or '(none)'}; choose from {', '.join(NETWORKS)} or all")
-    if betweenness_method not in BETWEENNESS_METHODS:
-        raise AnalysisError(f"unknown betweenness method {betweenness_method!r}; choose from {', '.join(BETWEENNESS_METHODS)}")
+    _check_betweenness_method(betweenness_method)  # before any projection is read
     reader = _Reader(store)
     out = AnalysisResult(seed, {})
     t_all = time.perf_counter()
