@@ -22,7 +22,7 @@ from graph.errors import SchemaError, StoreError
 from graph.model import NODE_TYPES, REL_TYPES, NodeType, RelType
 from graph.store import LoadStats
 from graph.store.batch import SET_PROPS, canonical, merge_into, missing_endpoint_message
-from graph.store.dbpath import batch_failure
+from graph.store.dbpath import batch_transaction
 
 _SEP = "\x1f"
 _NO_AUTO_CHECKPOINT = 1 << 50  # bytes of write-ahead log: never reached by one load
@@ -157,19 +157,8 @@ class ColumnLoading:
             except SchemaError as exc:
                 raise StoreError(f"batch {number}: {exc}") from exc
             self._rel_copy_seconds = 0.0
-            self.conn.execute("BEGIN TRANSACTION")
-            try:
+            with batch_transaction(self.conn, number, self._rollback):
                 one = self._load_columns_unguarded(checked, number)
-                self.conn.execute("COMMIT")
-            except SchemaError as exc:
-                self._rollback()
-                raise StoreError(f"batch {number}: {exc}") from exc
-            except RuntimeError as exc:
-                self._rollback()
-                raise StoreError(batch_failure(number, str(exc))) from exc
-            except BaseException:
-                self._rollback()
-                raise
             one.rel_copy_seconds = self._rel_copy_seconds
             stats.add(one)
             if progress:

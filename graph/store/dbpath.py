@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from graph.errors import StoreError
+from graph.errors import SchemaError, StoreError
 
 # The files the engine keeps next to the database, and the marker stakenet keeps while it writes.
 COMPANION_SUFFIXES = (".wal", ".shadow", ".tmp", ".open")
@@ -100,6 +103,32 @@ def _writable(path: Path) -> bool:
         return not (os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return True
+
+
+@contextmanager
+def batch_transaction(
+    conn: Any, number: int, rollback: Callable[[], None], name_fault: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """One load batch in one transaction: committed whole, or rolled back and reported as one StoreError.
+
+    A SchemaError names the batch (after ``name_fault``, which may raise a sharper error naming the
+    record at fault); an engine error says what it means for the database (:func:`batch_failure`).
+    """
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except SchemaError as exc:
+        rollback()
+        if name_fault is not None:
+            name_fault()
+        raise StoreError(f"batch {number}: {exc}") from exc
+    except RuntimeError as exc:
+        rollback()
+        raise StoreError(batch_failure(number, str(exc))) from exc
+    except BaseException:
+        rollback()
+        raise
 
 
 def batch_failure(number: int, message: str) -> str:

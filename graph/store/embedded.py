@@ -46,7 +46,7 @@ from graph.store.batch import (
     property_columns,
     validate_in_batch,
 )
-from graph.store.dbpath import batch_failure, check_db_path, open_failure, open_marker
+from graph.store.dbpath import batch_transaction, check_db_path, open_failure, open_marker
 
 DEFAULT_BATCH_SIZE = 200_000
 _UNREADABLE = ("the embedded database returned data it cannot read ({}); the file may be damaged: "
@@ -306,8 +306,12 @@ class EmbeddedStore(ColumnLoading):
         folded = fold_batch(batch, lambda record: validate_in_batch(record, number))
         nodes, rels = folded.nodes, folded.rels
         fresh: dict[str, set[str]] = {}
-        self.conn.execute("BEGIN TRANSACTION")
-        try:
+
+        def name_fault() -> None:  # name the first record at fault
+            for record in batch:
+                validate_in_batch(record, number)
+
+        with batch_transaction(self.conn, number, self._rollback, name_fault):
             for label, by_key in nodes.items():
                 fresh[label] = self._upsert_nodes(NODE_TYPES[label], by_key)
                 stats.nodes_created += len(fresh[label])
@@ -318,19 +322,7 @@ class EmbeddedStore(ColumnLoading):
                 )
                 stats.rels_created += created
                 stats.rels_updated += updated
-            self.conn.execute("COMMIT")
-            stats.rel_copy_seconds = self._rel_copy_seconds
-        except SchemaError as exc:
-            self._rollback()
-            for record in batch:  # name the first record at fault
-                validate_in_batch(record, number)
-            raise StoreError(f"batch {number}: {exc}") from exc
-        except RuntimeError as exc:
-            self._rollback()
-            raise StoreError(batch_failure(number, str(exc))) from exc
-        except BaseException:
-            self._rollback()
-            raise
+        stats.rel_copy_seconds = self._rel_copy_seconds
         return stats
 
     def _rollback(self) -> None:
