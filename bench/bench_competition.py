@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import SHARED_DATA
 from graph.competition import compute_competition
 from graph.competition_flags import raised
 from graph.ingest.load import load_files
 from graph.store.embedded import EmbeddedStore, open_database
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHARED_DATA
 FOUR = ("se_procurement_2021_procurements.xlsx", "se_procurement_2021_tenders.xlsx",
         "se_procurement_2021_awards.csv", "se_procurement_2021_contracted_value.csv")
 TENDERS = "Antal anbud, Summa"
@@ -54,6 +55,9 @@ def _baseline(files: list[Path]) -> tuple[int, int]:
 
 def run(quick: bool = False, data: Path = DATA) -> dict[str, Any]:
     files = [data / f for f in (FOUR[1:2] if quick else FOUR)]
+    for path in files:
+        if not path.is_file():
+            raise SystemExit(f"bench competition: {path} is missing; set STAKENET_SHARED_DATA to the real data folder")
     t = time.perf_counter()
     b_single, b_known = _baseline(files)
     baseline_s = time.perf_counter() - t

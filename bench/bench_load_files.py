@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.common import SHARED_DATA
 from graph.identity import OrgResolver
 from graph.ingest.load import load_files
 from graph.io.reports import FileReport
@@ -29,7 +30,7 @@ from graph.records import Node, Record
 from graph.sources import upphandling
 from graph.store.embedded import EmbeddedStore, open_database
 
-DATA = Path(os.environ.get("STAKENET_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
+DATA = SHARED_DATA
 AWARDS = DATA / "se_procurement_2021_awards.csv"
 VALUES = DATA / "se_procurement_2021_contracted_value.csv"
 FILES = (

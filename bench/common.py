@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from graph.records import Record, Rel
 from graph.sources.synthetic import iter_records
+
+# The real data, as the tests find it (tests/conftest.py): ../shared/data unless STAKENET_SHARED_DATA says.
+SHARED_DATA = Path(os.environ.get("STAKENET_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 
 
 def synthetic_records(rels: int, scale: int, seed: int = 1) -> list[Record]:

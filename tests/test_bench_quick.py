@@ -38,8 +38,8 @@ def _quick(name: str) -> dict:
 def test_quick_benchmark_prints_figures_baseline_and_ratio(name, request):
     if name in ("neo4j_load", "neo4j_import", "load_files"):
         request.getfixturevalue("neo4j_driver")  # fails (never skips) without the test server
-    if name == "load_files":
-        request.getfixturevalue("shared_data")
+    if name in ("load_files", "competition"):
+        request.getfixturevalue("shared_data")  # fails (never skips) without the real data
     if name == "view":
         from browser import missing_chromium_message
 
